@@ -1,0 +1,41 @@
+/**
+ * `app.verifyAdmin`: preHandler for admin endpoints. No ADMIN_TOKEN configured → 404 (the
+ * endpoint does not exist for this deployment); wrong or missing bearer token → 401.
+ * Tokens are compared as SHA-256 digests with timingSafeEqual so neither the content nor the
+ * length leaks through timing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../lib/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    verifyAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** True once verifyAdmin accepted the request's token. */
+    isAdmin?: boolean;
+  }
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export default fp(
+  async (app) => {
+    const token = app.config.ADMIN_TOKEN;
+    const expected = token ? digest(token) : null;
+
+    app.decorate('verifyAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!expected) throw new HttpError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
+      const header = request.headers.authorization ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!given || !timingSafeEqual(digest(given), expected)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new HttpError(401, 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', { code: 'UNAUTHORIZED' });
+      }
+      request.isAdmin = true;
+    });
+  },
+  { name: 'admin-auth', dependencies: ['config'] },
+);

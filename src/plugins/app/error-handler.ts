@@ -1,0 +1,81 @@
+/**
+ * One error envelope for every error the API returns:
+ *   { statusCode, error, message, requestId, details? }
+ * 4xx keep their message (it tells the client what to fix); 5xx say only what we chose to say
+ * (HttpError) or "Internal Server Error", never an internal message or stack.
+ */
+import { STATUS_CODES } from 'node:http';
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../lib/errors.js';
+
+export interface ErrorEnvelope {
+  statusCode: number;
+  error: string;
+  message: string;
+  requestId: string;
+  code?: string;
+  details?: unknown;
+}
+
+export function envelope(request: FastifyRequest, statusCode: number, message: string, extra: { code?: string; details?: unknown } = {}): ErrorEnvelope {
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message,
+    requestId: request.id,
+    ...(extra.code ? { code: extra.code } : {}),
+    ...(extra.details !== undefined ? { details: extra.details } : {}),
+  };
+}
+
+type AnyError = FastifyError & Partial<Pick<HttpError, 'details' | 'retryAfter'>>;
+
+function toEnvelope(error: AnyError, request: FastifyRequest): ErrorEnvelope {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (error.validation) {
+    const details = error.validation.map((v) => ({
+      field: fieldOf(error.validationContext, v.instancePath, v.params),
+      message: v.message ?? 'is invalid',
+    }));
+    const first = details[0];
+    const message = first ? `${first.field} ${first.message}` : error.message;
+    return envelope(request, 400, message, { code: 'VALIDATION_FAILED', details });
+  }
+  if (error instanceof HttpError) return envelope(request, status, error.message, { code: error.code, details: error.details });
+  if (status >= 500) return envelope(request, status, STATUS_CODES[status] ?? 'Internal Server Error');
+  // Fastify's own 4xx (bad JSON, body too large, unsupported media type): safe, helpful messages.
+  return envelope(request, status, error.message, { code: error.code });
+}
+
+/** "body.payload.ms", "querystring.limit" – the field a client has to fix. */
+function fieldOf(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
+  const parts = [context ?? 'body', ...instancePath.split('/').filter(Boolean)];
+  if (typeof params.missingProperty === 'string') parts.push(params.missingProperty);
+  if (typeof params.additionalProperty === 'string') parts.push(params.additionalProperty);
+  return parts.join('.');
+}
+
+export function sendError(reply: FastifyReply, body: ErrorEnvelope, retryAfter?: number): FastifyReply {
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  return reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error: AnyError, request, reply) => {
+      const body = toEnvelope(error, request);
+      if (body.statusCode >= 500) {
+        request.log.error({ err: error }, `request failed: ${error.message}`);
+      } else {
+        request.log.debug({ err: error }, `request rejected: ${body.message}`);
+      }
+      return sendError(reply, body, error.retryAfter);
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendError(reply, envelope(request, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`)),
+    );
+  },
+  { name: 'error-handler' },
+);

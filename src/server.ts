@@ -1,0 +1,4 @@
+/** Entry point: `node --import ./dist/instrument.js dist/server.js` (see Procfile, railway.json, Dockerfile). */
+import { start } from './start.js';
+
+await start();

@@ -1,0 +1,64 @@
+/**
+ * Run the service as a real process (for signal, drain and crash tests) and read its JSON logs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface Proc {
+  child: ChildProcess;
+  port: number;
+  logs: Record<string, unknown>[];
+  stderr: string[];
+  exit: Promise<number | null>;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Spawn `node [...args]` with env, and resolve once it logs that it is listening.
+ * `args` is e.g. ['dist/server.js'] or ['--import', 'tsx', 'test/fixtures/slow-server.ts'].
+ */
+export async function startProcess(args: string[], env: Record<string, string>, readyTimeoutMs = 15_000): Promise<Proc> {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const raw = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        line = { msg: raw };
+      }
+      logs.push(line);
+      for (const w of [...waiters]) if (w.match(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+
+  const waitForLog = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 10_000) => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`log line not seen in ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs);
+      waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      void exit.then((code) => reject(new Error(`process exited (${code}) before the log line; stderr: ${stderr.join('')}`)));
+    });
+  };
+
+  const ready = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ready: listening'), readyTimeoutMs);
+  const port = Number(String(ready.listen).split(':').pop());
+  return { child, port, logs, stderr, exit, waitForLog };
+}
