@@ -27,6 +27,8 @@ import { registerRoutes } from './routes/index.js';
 export interface BuildOptions {
   /** Logger to use instead of one built from config (tests pass one writing to memory). */
   logger?: Logger;
+  /** Runs after every plugin and before the routes: tests and fixtures add routes or checks here. */
+  configure?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -59,6 +61,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(requestLog);
   await app.register(adminAuth);
 
+  await options.configure?.(app);
   await registerRoutes(app);
   return app;
 }

@@ -3,7 +3,8 @@
  * a second signal forcing exit, one overall deadline):
  *   1. /ready flips to 503 so the platform stops routing to us;
  *   2. wait READINESS_DRAIN_DELAY_MS for the platform to notice;
- *   3. close the listener and let in-flight requests finish (Fastify close);
+ *   3. close the listener and let in-flight requests finish (Fastify close), closing keep-alive
+ *      sockets as they go idle (responses during the drain also carry Connection: close);
  *   4. run shutdown handlers in reverse start order (plugins/app/lifecycle.ts).
  * All of it within SHUTDOWN_TIMEOUT_MS; past it we log the step that hung and exit 1.
  */
@@ -45,7 +46,14 @@ export function installDrain(app: FastifyInstance): void {
         await sleep(delay);
       }
       app.lifecycle.current = 'http-server';
-      await app.close();
+      // server.close() drops idle keep-alive sockets once; sockets whose in-flight request
+      // finishes afterwards would hold the close open until the client's keep-alive expires.
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweeper);
+      }
       log.info({ durationMs: Math.round(performance.now() - t0), exitCode }, 'drain complete');
       if (exitCode !== 0) process.exit(exitCode);
     },

@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { installDrain } from './drain.js';
 
 export interface StartOptions {
+  /** Passed to buildApp: lets test fixtures add routes to a real server. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
 }
 
@@ -26,8 +27,7 @@ export async function start(options: StartOptions = {}): Promise<FastifyInstance
     throw err;
   }
 
-  const app = await buildApp(config);
-  await options.configure?.(app);
+  const app = await buildApp(config, { configure: options.configure });
   installDrain(app);
   await app.listen({ port: config.PORT, host: config.HOST });
 

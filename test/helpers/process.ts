@@ -3,6 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { freePort } from './services.js';
 
 export interface Proc {
   child: ChildProcess;
@@ -14,12 +15,14 @@ export interface Proc {
 }
 
 /**
- * Spawn `node [...args]` with env, and resolve once it logs that it is listening.
+ * Spawn `node [...args]` with env (PORT defaults to a free one), and resolve once it logs that it
+ * is listening.
  * `args` is e.g. ['dist/server.js'] or ['--import', 'tsx', 'test/fixtures/slow-server.ts'].
  */
 export async function startProcess(args: string[], env: Record<string, string>, readyTimeoutMs = 15_000): Promise<Proc> {
+  const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -58,7 +61,6 @@ export async function startProcess(args: string[], env: Record<string, string>, 
     });
   };
 
-  const ready = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ready: listening'), readyTimeoutMs);
-  const port = Number(String(ready.listen).split(':').pop());
-  return { child, port, logs, stderr, exit, waitForLog };
+  await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ready: listening'), readyTimeoutMs);
+  return { child, port: Number(port), logs, stderr, exit, waitForLog };
 }
