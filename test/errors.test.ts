@@ -84,7 +84,9 @@ test('one access line per request with status and duration; slow requests warn',
   const { logger, lines } = memoryLogger();
   const app = await build(t, { SLOW_REQUEST_MS: '30' }, {
     logger,
-    configure: (a) => a.get('/slow', async () => new Promise((r) => setTimeout(() => r({ ok: true }), 60))),
+    configure: (a) => {
+      a.get('/slow', async () => new Promise((r) => setTimeout(() => r({ ok: true }), 60)));
+    },
   });
   await app.inject({ url: '/live', headers: { 'x-request-id': 'fast-1', authorization: 'Bearer do-not-log-me' } });
   await app.inject({ url: '/slow', headers: { 'x-request-id': 'slow-1' } });

@@ -45,11 +45,10 @@ test('a non-critical failure leaves /ready 200 and makes /health degraded', asyn
 test('a check that hangs counts as failed after its timeout', async (t) => {
   const app = await build(t);
   app.health.register({ name: 'slow', critical: true, timeoutMs: 100, check: () => new Promise(() => {}) });
-  const t0 = Date.now();
   const res = await app.inject('/ready');
   assert.equal(res.statusCode, 503);
+  assert.equal(res.json().checks.slow.status, 'down');
   assert.equal(res.json().checks.slow.error, 'timed out after 100 ms');
-  assert.ok(Date.now() - t0 < 2000);
 });
 
 test('GET /ready is 503 from the moment a drain starts', async (t) => {
