@@ -1,0 +1,48 @@
+# railfast production image (Railway builds it: railway.json sets builder DOCKERFILE).
+#
+#   deps    npm ci from the lockfile, every dependency, no lifecycle scripts
+#   build   Prisma client + TypeScript build, then dev dependencies pruned
+#   runtime the pruned tree only, NODE_ENV=production, non-root, node as PID 1
+#
+# `npm run test:deploy` (scripts/simulate-docker-build.ts) runs these stages' commands in order on a
+# clean clone, checks every COPY source exists, and boots the result. Keep commands relative to
+# WORKDIR so that simulation stays faithful.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: our postinstall (prisma generate + tsc) needs sources this layer does not have
+# yet (the build stage runs those steps explicitly), and no dependency needs an install script:
+# Prisma with a driver adapter has no engine to download, msgpackr's binaries are optional packages.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+FROM deps AS build
+# Railway passes service variables to declared build args; build-info.mjs records the commit for
+# GET /version (there is no .git in the build context).
+ARG RAILWAY_GIT_COMMIT_SHA
+ARG SOURCE_COMMIT
+COPY . .
+RUN node scripts/check-node-version.mjs \
+ && npm run db:generate \
+ && npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/prisma.config.ts ./
+# The embedded database (PGlite, used while DATABASE_URL is unset) lives in ./data: the only
+# directory the app writes to, so the only one the unprivileged user owns.
+RUN mkdir -p data && chown node:node data
+USER node
+EXPOSE 3000
+# For platforms that honour it (Railway probes healthcheckPath instead). No curl in the image:
+# Node's fetch does the probe. HOST defaults to "::", which also accepts 127.0.0.1.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself (close-with-grace drains on it).
+# Same command as railway.json's startCommand and the Procfile's web line.
+CMD ["node", "--import", "./dist/instrument.js", "dist/server.js"]
