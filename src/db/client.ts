@@ -1,0 +1,185 @@
+/**
+ * The client factory: one PrismaClient API over two engines.
+ *   DATABASE_URL=postgres://…   → @prisma/adapter-pg over a pg Pool we own (size, connect and
+ *                                  statement timeouts from config)
+ *   DATABASE_URL unset          → PGlite stored in <DATA_DIR>/pglite (survives restarts)
+ *   DATABASE_URL=pglite:memory  → throwaway in-memory PGlite from a migrated template (tests);
+ *                                  loaded on first use, so an app that never queries pays nothing
+ * Callers get a DatabaseHandle: the client plus ping / migrate / stats / close, and never need to
+ * know which engine is underneath.
+ */
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { AppConfig } from '../config/index.js';
+import { PGLITE_MEMORY } from '../config/sections/database.js';
+import { migrate, pgliteMigrationConnection, pgMigrationConnection, readMigrations, type MigrateResult, type MigrationLog } from './migrate.js';
+import { openMigratedMemoryPglite, openPgliteDir } from './pglite.js';
+
+/** The Prisma client every mode returns (Postgres via @prisma/adapter-pg, PGlite via its adapter). */
+export type Db = PrismaClient;
+
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string } | { kind: 'memory' };
+
+export function databaseTarget(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR'>): DatabaseTarget {
+  if (config.DATABASE_URL === PGLITE_MEMORY) return { kind: 'memory' };
+  if (config.DATABASE_URL) return { kind: 'postgres', url: config.DATABASE_URL };
+  return { kind: 'pglite', dir: join(config.DATA_DIR, 'pglite') };
+}
+
+/** "postgres", "pglite (./data/pglite)" or "pglite (memory)": for the banner and /health. */
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.kind === 'postgres') return 'postgres';
+  if (target.kind === 'memory') return 'pglite (memory)';
+  return `pglite (${target.dir})`;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly target: DatabaseTarget;
+  readonly mode: string;
+  /** `SELECT 1` on a fresh connection (or PGlite); rejects with the driver's error. */
+  ping(): Promise<void>;
+  /** Apply pending migrations (see migrate.ts); throws MigrationError naming the failed one. */
+  migrate(log?: MigrationLog): Promise<MigrateResult>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A pooled connection died while idle (server restart, network): the pool dropped it; we get told. */
+  onConnectionError?: (err: Error) => void;
+  /** Where migration files live (tests); default prisma/migrations. */
+  migrationsDir?: string;
+  migrationLog?: MigrationLog;
+}
+
+type Config = Pick<
+  AppConfig,
+  'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'
+>;
+
+/**
+ * Build the handle. Postgres: nothing connects here (the pool opens connections on demand, so a
+ * database that is down at boot does not stop the process). PGlite on disk: opened here.
+ */
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const target = databaseTarget(config);
+  if (target.kind === 'postgres') return openPostgres(target.url, config, options);
+  return openPglite(target, options);
+}
+
+function openPostgres(url: string, config: Config, options: OpenOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.DATABASE_POOL_MAX,
+    // Bounds both opening a connection and waiting for a free one: no request hangs on a dead database.
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+    keepAlive: true,
+    application_name: 'railfast',
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    // Client-side backstop for a server that stops answering without closing the socket.
+    query_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS + 5_000,
+  });
+  // Without a listener an idle connection dying (Postgres restart) would crash the process.
+  pool.on('error', (err) => options.onConnectionError?.(err));
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const target: DatabaseTarget = { kind: 'postgres', url };
+  let closed = false;
+
+  return {
+    db,
+    target,
+    mode: describeTarget(target),
+    // A connection of its own rather than one from the pool: a saturated pool means "busy", and
+    // must not read as "database unreachable" (the health check skips the ping while queries succeed).
+    async ping() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS, application_name: 'railfast-ping' });
+      client.on('error', () => {}); // reported by connect/query
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    async migrate(log) {
+      // A session of its own: the advisory lock lives on it, and migrations get no statement timeout.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS, application_name: 'railfast-migrate' });
+      client.on('error', () => {}); // surfaced by the failing query instead
+      await client.connect();
+      try {
+        return await migrate(pgMigrationConnection(client), { dir: options.migrationsDir, log: log ?? options.migrationLog });
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.DATABASE_POOL_MAX }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.$disconnect().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>, options: OpenOptions): Promise<DatabaseHandle> {
+  let instance: Promise<PGlite> | null = null;
+  const get = (): Promise<PGlite> => {
+    if (!instance) {
+      instance =
+        target.kind === 'memory'
+          ? readMigrations(options.migrationsDir).then((m) => openMigratedMemoryPglite(m, options.migrationLog))
+          : openPgliteDir(resolve(target.dir)).catch((err: unknown) => {
+              throw new Error(`cannot open the embedded database in ${target.dir}: ${(err as Error).message}`, { cause: err });
+            });
+      instance.catch(() => (instance = null)); // let a later call try again
+    }
+    return instance;
+  };
+  // On disk: open now, so a broken data directory fails the boot rather than the first request.
+  if (target.kind === 'pglite') await get();
+
+  // Connects lazily: Prisma calls connect() on the first query.
+  const adapter = {
+    provider: 'postgres' as const,
+    adapterName: 'pglite-prisma-adapter',
+    connect: async () => new PrismaPGlite(await get()).connect(),
+    connectToShadowDb: async () => new PrismaPGlite(await get()).connectToShadowDb(),
+  };
+  const db = new PrismaClient({ adapter: adapter as unknown as PrismaPGlite });
+  let closed = false;
+
+  return {
+    db,
+    target,
+    mode: describeTarget(target),
+    async ping() {
+      await (await get()).query('SELECT 1');
+    },
+    async migrate(log) {
+      return migrate(pgliteMigrationConnection(await get()), { dir: options.migrationsDir, log: log ?? options.migrationLog });
+    },
+    // One in-process connection; queries queue inside PGlite.
+    stats: () => ({ total: instance ? 1 : 0, idle: instance ? 1 : 0, waiting: 0, max: 1 }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.$disconnect().catch(() => {});
+      const pending = instance;
+      if (pending) await (await pending.catch(() => null))?.close();
+    },
+  };
+}
