@@ -1,0 +1,98 @@
+/**
+ * Job types: each lives in its own file under src/jobs/types/ and default-exports
+ * `defineJob({ type, description, payload, handler })`. The registry loads every file in that
+ * folder at boot, so adding a type is adding one file (and deleting one removes it).
+ *
+ * Handlers are called at least once per job, and may be called again for the same job (a crash or
+ * a lost Redis between finishing and recording): make them idempotent, e.g. key side effects on
+ * `ctx.jobId` ("INSERT ... ON CONFLICT (job_id) DO NOTHING", an Idempotency-Key header on the
+ * outbound call set to the job id).
+ */
+import { readdir } from 'node:fs/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+
+export interface JobContext {
+  /** Fires at QUEUE_TIMEOUT_MS, or when the process must stop before the job could finish. */
+  signal: AbortSignal;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  jobId: string;
+  log: FastifyBaseLogger;
+}
+
+export interface JobDefinition<S extends TSchema = TSchema> {
+  /** The `type` clients send; lowercase letters, digits, "-" and "_". */
+  type: string;
+  description: string;
+  /** TypeBox schema of the payload; checked when the job is submitted and again before it runs. */
+  payload: S;
+  /** Resolve with the result (stored as JSON) or throw to fail the attempt. */
+  handler: (payload: Static<S>, ctx: JobContext) => Promise<unknown>;
+}
+
+export function defineJob<S extends TSchema>(definition: JobDefinition<S>): JobDefinition<S> {
+  return definition;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+type Loaded = { definition: JobDefinition; validator: Validator };
+
+export class JobRegistry {
+  readonly #types = new Map<string, Loaded>();
+
+  add(definition: JobDefinition): this {
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(definition.type)) throw new Error(`job type "${definition.type}" must match [a-z0-9][a-z0-9_-]*`);
+    if (this.#types.has(definition.type)) throw new Error(`job type "${definition.type}" is defined twice`);
+    this.#types.set(definition.type, { definition, validator: Compile(definition.payload) });
+    return this;
+  }
+
+  get(type: string): JobDefinition | undefined {
+    return this.#types.get(type)?.definition;
+  }
+
+  get types(): string[] {
+    return [...this.#types.keys()].sort();
+  }
+
+  /** Field errors for `payload` of `type` (empty when valid), named from the request body's point of view. */
+  validate(type: string, payload: unknown): FieldError[] {
+    const loaded = this.#types.get(type);
+    if (!loaded) return [{ field: 'body.type', message: `must be one of ${this.types.join(', ')}, got "${type}"` }];
+    if (loaded.validator.Check(payload)) return [];
+    const errors: FieldError[] = [];
+    for (const e of loaded.validator.Errors(payload)) {
+      if (e.keyword === 'boolean') continue; // duplicates the additionalProperties entry
+      const parts = ['body.payload', ...e.instancePath.split('/').filter(Boolean)];
+      const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
+      if (params.requiredProperties?.[0]) parts.push(params.requiredProperties[0]);
+      if (params.additionalProperties?.[0]) parts.push(params.additionalProperties[0]);
+      const message =
+        e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : e.message;
+      errors.push({ field: parts.join('.'), message });
+    }
+    return errors.length ? errors : [{ field: 'body.payload', message: 'is invalid' }];
+  }
+}
+
+/** Registry of every type in src/jobs/types (dist/jobs/types once built). */
+export async function loadJobTypes(dir = new URL('./types/', import.meta.url)): Promise<JobRegistry> {
+  const registry = new JobRegistry();
+  const files = (await readdir(dir)).filter((f) => /\.(js|ts|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  for (const file of files) {
+    const mod = (await import(new URL(file, dir).href)) as { default?: JobDefinition };
+    const def = mod.default;
+    if (!def || typeof def.type !== 'string' || typeof def.handler !== 'function') {
+      throw new Error(`src/jobs/types/${file} must default-export defineJob({ type, description, payload, handler })`);
+    }
+    registry.add(def);
+  }
+  return registry;
+}

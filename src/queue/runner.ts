@@ -1,0 +1,186 @@
+/**
+ * Runs one attempt of one job, the same way for every backend:
+ *   claim the ledger row → validate → call the handler with an AbortSignal (timeout, shutdown)
+ *   → record completed / retry-at / dead in the ledger → tell the backend what to do next.
+ *
+ * Backends deliver job ids only; everything else comes from the claimed ledger row, so a job
+ * re-delivered after it finished (a Redis blip, a reconcile race) is noticed and skipped, and a
+ * job already running in this process is never started twice.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRow, Ledger } from './ledger.js';
+
+export type Outcome =
+  | { kind: 'completed' }
+  | { kind: 'retry'; runAt: Date }
+  | { kind: 'dead' }
+  /** Interrupted by shutdown; back to queued in the ledger. */
+  | { kind: 'released' }
+  /** Nothing to do here: finished already, unknown, or held by another worker. */
+  | { kind: 'skipped'; reason: string }
+  /** The ledger could not be reached to claim the job: deliver it again after `delayMs`. */
+  | { kind: 'deferred'; delayMs: number };
+
+export interface JobEvent {
+  id: string;
+  type: string;
+  attempt: number;
+  maxAttempts: number;
+  error?: string;
+  /** For `failed`: when the next attempt is due. */
+  retryAt?: Date;
+}
+
+export interface RunnerOptions {
+  timeoutMs: number;
+  backoffMs: number;
+  leaseMs: number;
+}
+
+const MAX_BACKOFF_MS = 10 * 60_000;
+const DEFER_MS = 2000;
+const UNKNOWN_TYPE_GRACE_MS = 60 * 60_000;
+
+/** Delay before attempt `attempt + 1`: backoffMs, 2×, 4×, ... capped at 10 minutes. */
+export const backoff = (baseMs: number, attempt: number) => Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+
+class Shutdown extends Error {}
+
+export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEvent]; dead: [JobEvent] }> {
+  /** Jobs running in this process, whichever backend delivered them. */
+  readonly running = new Map<string, AbortController>();
+  readonly counts = { completed: 0, failed: 0, dead: 0 };
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly registry: JobRegistry,
+    private readonly opts: RunnerOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    super();
+  }
+
+  async run(id: string): Promise<Outcome> {
+    if (this.running.has(id)) return { kind: 'skipped', reason: 'already running here' };
+    const controller = new AbortController();
+    this.running.set(id, controller); // before the first await: no second delivery can slip in
+    try {
+      let row: JobRow | null;
+      try {
+        row = await this.ledger.claim(id, this.opts.leaseMs);
+      } catch (err) {
+        this.log.warn({ err, jobId: id }, 'queue: cannot claim job (database unavailable?), will retry');
+        return { kind: 'deferred', delayMs: DEFER_MS };
+      }
+      if (!row) return { kind: 'skipped', reason: 'finished, unknown or held by another worker' };
+      return await this.#attempt(row, controller);
+    } finally {
+      this.running.delete(id);
+      if (this.running.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    }
+  }
+
+  async #attempt(row: JobRow, controller: AbortController): Promise<Outcome> {
+    const event = { id: row.id, type: row.type, attempt: row.attempts, maxAttempts: row.maxAttempts };
+    const log = this.log.child({ jobId: row.id, jobType: row.type, attempt: row.attempts });
+    const definition = this.registry.get(row.type);
+    if (!definition) {
+      // During a rolling deploy an older worker may meet a type only the new version knows: hand
+      // the job back (no attempt spent) for a worker that has it; a type nobody knows for an hour
+      // was removed, and the job is dead.
+      if (Date.now() - row.createdAt.getTime() > UNKNOWN_TYPE_GRACE_MS) return this.#die(row, event, `Unknown job type "${row.type}"`, log);
+      await this.#record(() => this.ledger.release(row.id), log);
+      log.warn(`no handler for job type "${row.type}" in this process; left for another worker`);
+      return { kind: 'skipped', reason: 'unknown type here' };
+    }
+    const invalid = this.registry.validate(row.type, row.payload);
+    if (invalid.length) return this.#die(row, event, `Invalid payload: ${invalid.map((e) => `${e.field} ${e.message}`).join('; ')}`, log);
+
+    const timer = setTimeout(() => controller.abort(new Error(`Timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+    const t0 = performance.now();
+    try {
+      // Race the abort too: a handler that ignores its signal must not hold the slot forever.
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+      });
+      const ctx = { signal: controller.signal, attempt: row.attempts, maxAttempts: row.maxAttempts, jobId: row.id, log };
+      const work = Promise.resolve().then(() => definition.handler(row.payload as never, ctx));
+      work.catch(() => {}); // if the abort wins, the handler's own rejection is expected
+      const result = await Promise.race([work, aborted]);
+      const durationMs = Math.round(performance.now() - t0);
+      if (!(await this.#record(() => this.ledger.complete(row.id, result), log))) {
+        return { kind: 'skipped', reason: 'result not recorded; the job runs again when its lease expires' };
+      }
+      this.counts.completed++;
+      log.debug({ durationMs }, 'job completed');
+      this.emit('completed', event);
+      return { kind: 'completed' };
+    } catch (err) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as Error) : (err as Error);
+      if (reason instanceof Shutdown) {
+        await this.#record(() => this.ledger.release(row.id), log);
+        log.warn('job interrupted by shutdown; back to queued');
+        return { kind: 'released' };
+      }
+      const message = (reason?.message || String(reason)).slice(0, 2000);
+      this.counts.failed++;
+      if (row.attempts >= row.maxAttempts) return this.#die(row, event, message, log);
+      const runAt = new Date(Date.now() + backoff(this.opts.backoffMs, row.attempts));
+      await this.#record(() => this.ledger.scheduleRetry(row.id, message, runAt), log);
+      log.warn({ error: message, retryAt: runAt }, `job attempt ${row.attempts}/${row.maxAttempts} failed: ${message}`);
+      this.emit('failed', { ...event, error: message, retryAt: runAt });
+      return { kind: 'retry', runAt };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #die(row: JobRow, event: JobEvent, error: string, log: FastifyBaseLogger): Promise<Outcome> {
+    await this.#record(() => this.ledger.dead(row.id, error), log);
+    this.counts.dead++;
+    log.error({ error }, `job dead after ${row.attempts} attempt(s): ${error}`);
+    this.emit('dead', { ...event, error });
+    return { kind: 'dead' };
+  }
+
+  /** Ledger writes after the handler ran: a few quick retries through a database blip. */
+  async #record(write: () => Promise<unknown>, log: FastifyBaseLogger): Promise<boolean> {
+    for (let i = 0; ; i++) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        if (i >= 3) {
+          log.error({ err }, 'queue: could not record the job state in the ledger');
+          return false;
+        }
+        await sleep(250 * 2 ** i);
+      }
+    }
+  }
+
+  /** Ids of the jobs running here (for the heartbeat). */
+  get ids(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Resolves when nothing runs here any more, or after `timeoutMs`; true when idle. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (this.running.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))));
+    const result = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Abort every running job; each goes back to queued in the ledger. */
+  interruptAll(): void {
+    for (const c of this.running.values()) c.abort(new Shutdown('shutting down'));
+  }
+}
