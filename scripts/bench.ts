@@ -1,0 +1,253 @@
+/**
+ * `npm run bench`: GET /live throughput of bare Fastify, our app with everything on (production
+ * config, info logging) and our app with everything off, side by side in ONE run, so the ratios
+ * are comparable even on a noisy shared machine (absolute numbers drift 20-30% between runs).
+ *
+ * Each target runs alone in its own process (scripts/bench-server.ts) on a spare 127.0.0.1 port,
+ * with stdout (its logs) going to /dev/null; the load generator gets the other core. Per target
+ * and round: boot, warm up, measure, stop. Rounds are interleaved (bare, on, off, bare, on, off)
+ * and the best round per target is reported, because noise from other processes only ever lowers
+ * req/s. Besides req/s and p99 it reports the server's CPU time per request (user + system from
+ * /proc/<pid>/stat over the measured window): the cost of our stack in a form that other load on
+ * the machine disturbs much less than throughput.
+ *
+ * Load generator: wrk when installed (`apt-get install wrk`), else autocannon. autocannon parses
+ * every response in JavaScript on the other core and becomes the bottleneck once a response
+ * carries the dozen security headers: with it, 14 static headers alone halve bare Fastify's
+ * measured req/s while wrk sees ~5%. Prefer wrk for the numbers; the CPU column is valid with both.
+ *
+ * Knobs (environment): BENCH_ROUNDS (2), BENCH_DURATION_S (5), BENCH_WARMUP_S (2),
+ * BENCH_CONNECTIONS (50), BENCH_TARGETS (bare,on,off), BENCH_CPU_PROF=<dir> (write a
+ * --cpu-prof profile of each target there), BENCH_REDIS_URL (give "on" a Redis), BENCH_ON_ENV /
+ * BENCH_OFF_ENV ("KEY=value ...": extra settings for a target, to measure one feature at a time).
+ * The whole run is bounded (about 60 s with the defaults): past BENCH_DEADLINE_S (120) everything
+ * is killed and it exits 1.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createServer, connect } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+type Mode = 'bare' | 'on' | 'off';
+
+interface Sample {
+  rps: number;
+  /** Server CPU time (user + system) per request, from /proc: robust to other load on the machine. */
+  cpuUsPerReq: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** Seconds from spawn to accepting connections. */
+  bootS: number;
+}
+
+const env = process.env;
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
+const DURATION_S = Number(env.BENCH_DURATION_S ?? 5);
+const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
+const TARGETS = (env.BENCH_TARGETS ?? 'bare,on,off').split(',').map((s) => s.trim()) as Mode[];
+const PROFILE_DIR = env.BENCH_CPU_PROF;
+const DEADLINE_S = Number(env.BENCH_DEADLINE_S ?? 120);
+const WRK = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error ? null : 'wrk';
+
+const children = new Set<ChildProcess>();
+const deadline = setTimeout(() => {
+  process.stderr.write(`bench: deadline of ${DEADLINE_S} s passed, stopping\n`);
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(1);
+}, DEADLINE_S * 1000);
+deadline.unref();
+
+const adminToken = randomBytes(24).toString('hex');
+/** Production config with every protection on; logs at info to stdout, which goes to /dev/null. */
+const ON_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  LOG_PRETTY: 'false',
+  CORS_ORIGINS: 'https://app.example.com',
+  ADMIN_TOKEN: adminToken,
+  DATABASE_URL: 'pglite:memory',
+  READINESS_DRAIN_DELAY_MS: '0',
+  RATE_LIMIT_ENABLED: 'true',
+  LOAD_SHEDDING_ENABLED: 'true',
+  METRICS_ENABLED: 'true',
+  DOCS_ENABLED: 'true',
+  ...(env.BENCH_REDIS_URL ? { REDIS_URL: env.BENCH_REDIS_URL } : {}),
+};
+/** The same app with everything that can be switched off switched off. */
+const OFF_ENV: Record<string, string> = {
+  ...ON_ENV,
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_ENABLED: 'false',
+  LOAD_SHEDDING_ENABLED: 'false',
+  MAX_RSS_MB: '0',
+  METRICS_ENABLED: 'false',
+  DOCS_ENABLED: 'false',
+};
+/** BENCH_ON_ENV / BENCH_OFF_ENV="KEY=value KEY2=value": extra settings, to measure one feature at a time. */
+const extra = (spec = '') => Object.fromEntries(spec.split(/\s+/).filter(Boolean).map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]));
+const ENVS: Record<Mode, Record<string, string>> = {
+  bare: {},
+  on: { ...ON_ENV, ...extra(env.BENCH_ON_ENV) },
+  off: { ...OFF_ENV, ...extra(env.BENCH_OFF_ENV) },
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+    srv.once('error', reject);
+  });
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => (s.destroy(), resolve(ok));
+    s.setTimeout(300, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+async function startTarget(mode: Mode): Promise<{ child: ChildProcess; port: number; bootS: number; stop: () => Promise<void> }> {
+  const t0 = performance.now();
+  const port = await freePort();
+  const nodeArgs = ['--import', 'tsx'];
+  if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
+  const child = spawn(process.execPath, [...nodeArgs, 'scripts/bench-server.ts', mode, String(port)], {
+    env: { PATH: env.PATH ?? '', ...ENVS[mode] },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const until = Date.now() + 20_000;
+  while (!(await tcpOpen(port))) {
+    if (child.exitCode !== null || Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`${mode} server did not start: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+    children.delete(child);
+  };
+  return { child, port, bootS: (performance.now() - t0) / 1000, stop };
+}
+
+/** CPU seconds (user + system) used so far by process `pid`; NaN where /proc is unavailable. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after "(comm) ": indexes 11 and 12, in clock ticks.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+type LoadResult = Omit<Sample, 'cpuUsPerReq' | 'bootS'> & { requests: number };
+
+async function load(url: string, seconds: number): Promise<LoadResult> {
+  if (WRK) {
+    const r = spawnSync(WRK, ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8', timeout: (seconds + 10) * 1000 });
+    const out = r.stdout;
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+    const p99Ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+    const errors = (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out) ?? [])
+      .slice(1)
+      .reduce((a, b) => a + Number(b), 0);
+    return { rps, p99Ms, non2xx, errors, requests };
+  }
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
+  return { rps: r.requests.total / r.duration, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, requests: r.requests.total };
+}
+
+async function measure(mode: Mode): Promise<Sample> {
+  const target = await startTarget(mode);
+  try {
+    const url = `http://127.0.0.1:${target.port}/live`;
+    const warm = await load(url, WARMUP_S);
+    const cpu0 = cpuSeconds(target.child.pid);
+    const s = await load(url, DURATION_S);
+    const cpuUsPerReq = ((cpuSeconds(target.child.pid) - cpu0) * 1e6) / s.requests;
+    // Non-2xx during the warm-up count too: the target is "zero non-2xx", not "zero once warm".
+    return { rps: s.rps, p99Ms: s.p99Ms, cpuUsPerReq, non2xx: s.non2xx + warm.non2xx, errors: s.errors + warm.errors, bootS: target.bootS };
+  } finally {
+    await target.stop();
+  }
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+
+async function main() {
+  const t0 = Date.now();
+  process.stdout.write(
+    `bench: GET /live, ${WRK ?? 'autocannon'}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s, ` +
+      `${ROUNDS} round(s), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
+  if (!WRK) process.stdout.write('bench: wrk not found, using autocannon, which is client-bound here: expect lower ratios (see the header of scripts/bench.ts)\n');
+  const samples = new Map<Mode, Sample[]>(TARGETS.map((m) => [m, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const mode of TARGETS) {
+      const s = await measure(mode);
+      samples.get(mode)!.push(s);
+      process.stdout.write(
+        `  round ${round} ${mode.padEnd(4)} ${fmt(s.rps)} req/s  p99 ${fmt(s.p99Ms, 1)} ms  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req  non-2xx ${s.non2xx}  errors ${s.errors}  (boot ${fmt(s.bootS, 1)} s)\n`,
+      );
+    }
+  }
+
+  const best = (m: Mode) => samples.get(m)!.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const bareRps = samples.has('bare') ? best('bare').rps : NaN;
+  const cheapest = (m: Mode) => Math.min(...samples.get(m)!.map((s) => s.cpuUsPerReq));
+  const bareCpu = samples.has('bare') ? cheapest('bare') : NaN;
+  const label: Record<Mode, string> = {
+    bare: 'bare Fastify (logger off)',
+    on: 'railfast, everything on (production, info logs)',
+    off: 'railfast, everything off',
+  };
+  const rows = TARGETS.map((m) => {
+    const b = best(m);
+    const non2xx = samples.get(m)!.reduce((a, s) => a + s.non2xx, 0);
+    const errors = samples.get(m)!.reduce((a, s) => a + s.errors, 0);
+    const cpu = cheapest(m);
+    return [label[m], fmt(b.rps), fmt(b.rps / bareRps, 2), fmt(b.p99Ms, 1), fmt(cpu, 1), fmt(bareCpu / cpu, 2), String(non2xx), String(errors)];
+  });
+  const head = ['target', 'req/s (best round)', 'ratio to bare', 'p99 ms', 'server CPU µs/req', 'CPU ratio (bare/this)', 'non-2xx (all rounds)', 'errors'];
+  process.stdout.write(`\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`);
+  for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
+  process.stdout.write(`\nbench: done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+
+  const on = samples.get('on');
+  if (on && samples.has('bare')) {
+    const ratio = best('on').rps / bareRps;
+    const non2xx = on.reduce((a, s) => a + s.non2xx, 0);
+    process.stdout.write(`target (everything on >= 0.50 of bare, zero non-2xx): ${ratio >= 0.5 && non2xx === 0 ? 'met' : 'NOT met'}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  },
+);
