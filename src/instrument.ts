@@ -1,6 +1,18 @@
 /**
- * Loaded with `node --import` before anything else so that error tracking can instrument
- * modules as they load. Sentry is wired here by the observability layer; with no SENTRY_DSN this
- * file does nothing.
+ * Loaded with `node --import` before anything else (every start path: npm scripts, Procfile,
+ * railway.json, Dockerfile) so Sentry can hook modules before they load. With no SENTRY_DSN this
+ * file does nothing, not even load the SDK.
+ *
+ * It runs before the config is validated: it reads the SENTRY_* variables itself with the same zod
+ * fields (src/config/sections/sentry.ts). An invalid value is ignored here; the validation in
+ * start.ts then stops the boot and names it.
  */
-export {};
+import { loadDotEnv } from './config/index.js';
+import { sentryInitOptions, sentrySettings } from './lib/sentry.js';
+
+loadDotEnv();
+const settings = sentrySettings(process.env);
+if (settings) {
+  const Sentry = await import('@sentry/node');
+  Sentry.init(sentryInitOptions(settings, Sentry.fastifyIntegration));
+}

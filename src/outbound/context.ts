@@ -1,0 +1,39 @@
+/**
+ * The process-wide outbound client, for code that runs outside a request and has no `app` at hand:
+ * job handlers (src/jobs/types/*) receive only their payload and a JobContext. Installed by
+ * plugins/app/outbound.ts; route code should use `app.outbound` instead.
+ */
+import type { HttpClient } from './http-client.js';
+
+export interface OutboundContext {
+  client: HttpClient;
+  /** Hosts the `http` job may call: host, host:port, `*.example.com` (subdomains) or `*` (any). */
+  jobAllowedHosts: readonly string[];
+}
+
+let current: OutboundContext | undefined;
+
+/** Install `ctx`; returns the function that uninstalls it (if it is still the installed one). */
+export function installOutbound(ctx: OutboundContext): () => void {
+  current = ctx;
+  return () => {
+    if (current === ctx) current = undefined;
+  };
+}
+
+export function outbound(): OutboundContext {
+  if (!current) throw new Error('the outbound HTTP client is not initialised (plugins/app/outbound.ts is not registered)');
+  return current;
+}
+
+/** True when `url`'s host matches one of `rules` (see OutboundContext.jobAllowedHosts). */
+export function hostAllowed(url: URL, rules: readonly string[]): boolean {
+  const hostname = url.hostname.toLowerCase();
+  const host = url.host.toLowerCase();
+  return rules.some((raw) => {
+    const rule = raw.toLowerCase();
+    if (rule === '*') return true;
+    if (rule.startsWith('*.')) return hostname.endsWith(rule.slice(1)) && hostname.length > rule.length - 1;
+    return rule === hostname || rule === host;
+  });
+}
