@@ -13,15 +13,31 @@ import type { AppConfig } from './config/index.js';
 import { createLogger } from './logger.js';
 import { genReqId } from './lib/request-id.js';
 import { AccessLog } from './lib/access-log.js';
+import { lazyChildLogger } from './lib/lazy-logger.js';
 import { ErrorEnvelope } from './schemas/common.js';
 import configPlugin from './plugins/app/config.js';
 import helmet from './plugins/external/helmet.js';
 import cors from './plugins/external/cors.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import underPressure from './plugins/external/under-pressure.js';
+import swagger from './plugins/external/swagger.js';
+import swaggerUi from './plugins/external/swagger-ui.js';
 import lifecycle from './plugins/app/lifecycle.js';
 import health from './plugins/app/health.js';
+import sentry from './plugins/app/sentry.js';
+import alerts from './plugins/app/alerts.js';
+import outbound from './plugins/app/outbound.js';
+import healthMonitor from './plugins/app/health-monitor.js';
+import requestContext from './plugins/app/request-context.js';
 import errorHandler from './plugins/app/error-handler.js';
 import requestLog from './plugins/app/request-log.js';
 import adminAuth from './plugins/app/admin-auth.js';
+import database from './plugins/app/database.js';
+import metrics from './plugins/app/metrics.js';
+import memoryGuard from './plugins/app/memory-guard.js';
+import redis from './plugins/app/redis.js';
+import cache from './plugins/app/cache.js';
+import queue from './plugins/app/queue.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface BuildOptions {
@@ -29,12 +45,16 @@ export interface BuildOptions {
   logger?: Logger;
   /** Runs after every plugin and before the routes: tests and fixtures add routes or checks here. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
+  /** 'worker': the worker-only process (src/worker.ts): job handlers and /live, /ready; no public API. */
+  role?: 'api' | 'worker';
 }
 
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = (options.logger ?? createLogger(config)) as FastifyBaseLogger;
   const app = Fastify({
-    loggerInstance: (options.logger ?? createLogger(config)) as FastifyBaseLogger,
-    logController: new AccessLog(config.SLOW_REQUEST_MS), // one access line per request
+    loggerInstance: logger,
+    logController: new AccessLog(config.SLOW_REQUEST_MS, logger), // one access line per request
+    childLoggerFactory: lazyChildLogger, // request.log is created on first use (lib/lazy-logger.ts)
     genReqId,
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
@@ -44,6 +64,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     // On close: finish in-flight requests, drop idle keep-alive sockets, 503 anything new.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Default 10 s is too short for a first embedded-database initdb (+ migrations) on a small instance.
+    pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -54,14 +76,29 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(helmet);
   await app.register(cors);
+  await app.register(rateLimit);
+  await app.register(swagger);
 
   await app.register(lifecycle);
   await app.register(health);
+  await app.register(sentry); // early: its shutdown step (flush) runs last
+  await app.register(alerts); // early: its shutdown step (deliveries in flight) runs late
+  await app.register(outbound);
+  await app.register(healthMonitor);
+  await app.register(requestContext);
   await app.register(errorHandler);
   await app.register(requestLog);
   await app.register(adminAuth);
+  await app.register(database);
+  await app.register(metrics);
+  await app.register(memoryGuard);
+  await app.register(redis);
+  await app.register(cache);
+  await app.register(queue, { role: options.role });
 
+  await app.register(underPressure); // late: boot work is not sampled as pressure, and shed replies get the request id
+  if (options.role !== 'worker') await app.register(swaggerUi); // after the error handler: see plugins/external/swagger-ui.ts
   await options.configure?.(app);
-  await registerRoutes(app);
+  await registerRoutes(app, options.role);
   return app;
 }

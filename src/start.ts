@@ -11,6 +11,8 @@ import { installDrain } from './drain.js';
 export interface StartOptions {
   /** Passed to buildApp: lets test fixtures add routes to a real server. */
   configure?: (app: FastifyInstance) => void | Promise<void>;
+  /** 'worker' for the worker-only process (src/worker.ts). */
+  role?: 'api' | 'worker';
 }
 
 export async function start(options: StartOptions = {}): Promise<FastifyInstance> {
@@ -27,7 +29,7 @@ export async function start(options: StartOptions = {}): Promise<FastifyInstance
     throw err;
   }
 
-  const app = await buildApp(config, { configure: options.configure });
+  const app = await buildApp(config, { configure: options.configure, role: options.role });
   installDrain(app);
   await app.listen({ port: config.PORT, host: config.HOST });
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { invalidCorsRule } from '../lib/cors-origins.js';
 import { maskUrl } from '../lib/mask.js';
-import { envSchema, SECRET_KEYS, URL_KEYS } from './schema.js';
+import { ENV_ALIASES, envSchema, SECRET_KEYS, URL_KEYS } from './schema.js';
 
 type Parsed = ReturnType<typeof envSchema.parse>;
 
@@ -40,6 +40,7 @@ function shown(key: string, raw: string | undefined): string {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const input: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
+  for (const [alias, name] of Object.entries(ENV_ALIASES)) if (input[name] === undefined && input[alias] !== undefined) input[name] = input[alias];
 
   const result = envSchema.safeParse(input);
   if (!result.success) {
@@ -84,9 +85,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze(config);
 }
 
-/** Build a config for tests and scripts: defaults plus overrides, without reading process.env. */
+/** Build a config for tests and scripts: defaults plus overrides, without reading process.env.
+ * DATABASE_URL defaults to `pglite:memory` so a test app never touches ./data. */
 export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'pglite:memory', ...overrides });
 }
 
 /** Load `.env` into process.env when present; real environment variables win. Never required. */

@@ -7,6 +7,6 @@ export function maskUrl(value: string): string {
     return u.toString();
   } catch {
     // Not a URL we can parse: hide anything between "://" and "@" rather than risk a leak.
-    return value.replace(/\/\/[^@/]*@/, '//****@');
+    return value.replace(/\/\/[^@]*@/, '//****@');
   }
 }

@@ -19,7 +19,7 @@ export interface Proc {
  * is listening.
  * `args` is e.g. ['dist/server.js'] or ['--import', 'tsx', 'test/fixtures/slow-server.ts'].
  */
-export async function startProcess(args: string[], env: Record<string, string>, readyTimeoutMs = 15_000): Promise<Proc> {
+export async function startProcess(args: string[], env: Record<string, string>, readyTimeoutMs = 60_000): Promise<Proc> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env, PORT: port },
@@ -61,6 +61,11 @@ export async function startProcess(args: string[], env: Record<string, string>, 
     });
   };
 
-  await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ready: listening'), readyTimeoutMs);
+  try {
+    await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ready: listening'), readyTimeoutMs);
+  } catch (err) {
+    child.kill('SIGKILL'); // never leave a half-booted server behind
+    throw err;
+  }
   return { child, port: Number(port), logs, stderr, exit, waitForLog };
 }

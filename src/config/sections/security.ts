@@ -1,8 +1,8 @@
 import { list, secret } from '../fields.js';
 
 export const security = {
-  /** Comma list; `https://*.example.com` matches subdomains; `*` only outside production. */
+  /** Allowed CORS origins, comma list; `https://*.example.com` matches subdomains; `*` only outside production; unset → `*` outside production, none in production. */
   CORS_ORIGINS: list().optional(),
-  /** Guards admin endpoints (`Authorization: Bearer <token>`); admin endpoints 404 when unset. */
+  /** Enables admin endpoints (`Authorization: Bearer <token>`), at least 32 characters; unset → admin endpoints answer 404. */
   ADMIN_TOKEN: secret(32).optional(),
 };
