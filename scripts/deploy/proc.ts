@@ -4,7 +4,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Env = Record<string, string>;
@@ -131,17 +130,8 @@ export async function kill(service: Service | undefined): Promise<void> {
   await Promise.race([service.exited, sleep(5000)]);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
+/** A spare port on 127.0.0.1 (one implementation, shared with the tests). */
+export { freePort } from '../../test/helpers/services.js';
 
 /** Remove a scratch tree; `rm -rf` is several times faster than fs.rmSync on tens of thousands of files. */
 export function removeTree(dir: string): void {
