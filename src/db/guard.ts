@@ -26,10 +26,11 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
+import { breakerStateName, type BreakerState } from '../lib/circuit-state.js';
 import { isConnectionError, isInfrastructureFailure, isTransient, toHttpError, unavailable } from './errors.js';
 import type { DbMonitor, MonitorLog } from './monitor.js';
 
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+export type { BreakerState };
 
 export interface GuardOptions {
   threshold: number;
@@ -44,13 +45,6 @@ export interface GuardCallOptions {
   /** Retry transient errors (default true). Pass false when `fn` must not run twice. */
   retry?: boolean;
 }
-
-const STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
-};
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -78,7 +72,7 @@ export class DbGuard {
   }
 
   get breakerState(): BreakerState {
-    return STATES[this.#breaker.state];
+    return breakerStateName(this.#breaker.state);
   }
 
   stats() {

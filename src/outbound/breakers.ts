@@ -11,7 +11,9 @@
 import { EventEmitter } from 'node:events';
 import { CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+import { breakerStateName, type BreakerState } from '../lib/circuit-state.js';
+
+export type { BreakerState };
 
 export interface BreakerInfo {
   host: string;
@@ -41,13 +43,6 @@ export interface BreakerOptions {
   /** Most hosts tracked at once. Default 500. */
   maxHosts?: number;
 }
-
-const STATE: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'open',
-};
 
 /** A 5xx response counts as a failure; everything else that comes back is the upstream working. */
 const failedResponse = (r: unknown) => r instanceof Response && r.status >= 500;
@@ -96,7 +91,7 @@ export class BreakerRegistry extends EventEmitter<{ open: [BreakerInfo]; 'half-o
   }
 
   #info(e: Entry): BreakerInfo {
-    const state = STATE[e.policy.state];
+    const state = breakerStateName(e.policy.state);
     return {
       host: e.host,
       state,

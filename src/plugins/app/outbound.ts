@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-const STATE_CODE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+const STATE_CODE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 2 };
 
 export default fp(
   async (app) => {
