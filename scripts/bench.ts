@@ -26,10 +26,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { freePort } from '../test/helpers/services.js';
 
 type Mode = 'bare' | 'on' | 'off';
 
@@ -96,16 +97,6 @@ const ENVS: Record<Mode, Record<string, string>> = {
   off: { ...OFF_ENV, ...extra(env.BENCH_OFF_ENV) },
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-    srv.once('error', reject);
-  });
-}
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

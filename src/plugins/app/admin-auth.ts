@@ -1,12 +1,11 @@
 /**
  * `app.verifyAdmin`: preHandler for admin endpoints. No ADMIN_TOKEN configured → 404 (the
  * endpoint does not exist for this deployment); wrong or missing bearer token → 401.
- * Tokens are compared as SHA-256 digests with timingSafeEqual so neither the content nor the
- * length leaks through timing.
+ * Tokens are compared in constant time (lib/bearer-token.ts).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bearerToken } from '../../lib/bearer-token.js';
 import { HttpError } from '../../lib/errors.js';
 
 declare module 'fastify' {
@@ -19,18 +18,14 @@ declare module 'fastify' {
   }
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export default fp(
   async (app) => {
     const token = app.config.ADMIN_TOKEN;
-    const expected = token ? digest(token) : null;
+    const expected = token ? bearerToken(token) : null;
 
     app.decorate('verifyAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!expected) throw new HttpError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!given || !timingSafeEqual(digest(given), expected)) {
+      if (!expected.matches(request.headers.authorization)) {
         reply.header('www-authenticate', 'Bearer');
         throw new HttpError(401, 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', { code: 'UNAUTHORIZED' });
       }

@@ -21,12 +21,12 @@
  * Registered with the external plugins, before plugins/app/redis.ts, so `app.redis` is looked up
  * lazily at request time and may be absent (no Redis plugin → memory only).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitPluginOptions } from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { bearerToken } from '../../lib/bearer-token.js';
 import { HttpError } from '../../lib/errors.js';
 import { isOpsRoute } from '../../lib/ops-routes.js';
 
@@ -113,7 +113,6 @@ class SwitchingStore implements Store {
   }
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 export default fp(
   async (app: FastifyInstance) => {
@@ -151,8 +150,8 @@ export default fp(
       }
     }
 
-    const adminDigest = c.ADMIN_TOKEN ? sha256(c.ADMIN_TOKEN) : null;
-    const adminKey = adminDigest ? `admin:${adminDigest.toString('hex').slice(0, 16)}` : '';
+    const admin = c.ADMIN_TOKEN ? bearerToken(c.ADMIN_TOKEN) : null;
+    const adminKey = admin ? `admin:${admin.fingerprint}` : '';
     const windowS = Math.round(c.RATE_LIMIT_WINDOW_MS / 1000);
 
     const options: RateLimitPluginOptions = {
@@ -162,13 +161,7 @@ export default fp(
       store: Switching,
       enableDraftSpec: true,
       keyGenerator: (request) => {
-        if (adminDigest) {
-          const header = request.headers.authorization;
-          if (header?.startsWith('Bearer ')) {
-            const given = header.slice(7).trim();
-            if (given && timingSafeEqual(sha256(given), adminDigest)) return adminKey;
-          }
-        }
+        if (admin?.matches(request.headers.authorization)) return adminKey;
         return normalizeIP(request.ip);
       },
       errorResponseBuilder: (_request, ctx) =>

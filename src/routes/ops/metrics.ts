@@ -1,19 +1,18 @@
 /**
  * GET /metrics – Prometheus text format (plugins/app/metrics.ts). Not registered when
  * METRICS_ENABLED=false. With METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`
- * (compared as SHA-256 digests with timingSafeEqual, like the admin token).
+ * (compared in constant time, like the admin token: lib/bearer-token.ts).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorRef } from '../../schemas/common.js';
+import { bearerToken } from '../../lib/bearer-token.js';
 import { HttpError } from '../../lib/errors.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
   if (!app.config.METRICS_ENABLED) return;
   const token = app.config.METRICS_TOKEN;
-  const expected = token ? digest(token) : null;
+  const expected = token ? bearerToken(token) : null;
 
   app.get(
     '/metrics',
@@ -31,9 +30,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       if (expected) {
-        const header = request.headers.authorization ?? '';
-        const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-        if (!given || !timingSafeEqual(digest(given), expected)) {
+        if (!expected.matches(request.headers.authorization)) {
           reply.header('www-authenticate', 'Bearer');
           throw new HttpError(401, 'A valid metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', { code: 'UNAUTHORIZED' });
         }
