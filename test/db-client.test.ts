@@ -50,8 +50,7 @@ async function postgresUp(): Promise<boolean> {
  * gets a fresh database, migrated at boot and dropped after.
  */
 async function dbApp(kind: Kind): Promise<{ app: FastifyInstance; close: () => Promise<void> } | null> {
-  // Load shedding off: a busy test machine must not turn these answers into 503s.
-  const base = { ADMIN_TOKEN: TOKEN, LOAD_SHEDDING_ENABLED: 'false' };
+  const base = { ADMIN_TOKEN: TOKEN }; // testConfig keeps load shedding off
   if (kind === 'pglite') {
     const app = await buildApp(testConfig(base), { configure: routes });
     await app.ready();

@@ -137,7 +137,7 @@ test('an app whose Postgres is unreachable boots: /live 200, /ready and /health 
   const { logger, lines } = memoryLogger('debug');
   const app = await build(
     t,
-    { DATABASE_URL: `postgresql://app:s3cret-pw@127.0.0.1:${port}/app`, MIGRATE_ON_BOOT: 'true', LOAD_SHEDDING_ENABLED: 'false', ADMIN_TOKEN: 'test-admin-token-0123456789abcdef-XYZ' },
+    { DATABASE_URL: `postgresql://app:s3cret-pw@127.0.0.1:${port}/app`, MIGRATE_ON_BOOT: 'true', ADMIN_TOKEN: 'test-admin-token-0123456789abcdef-XYZ' },
     { logger, configure: (a) => void a.get('/test/db', async () => ({ jobs: await a.dbGuard((db) => db.job.count()) })) },
   );
   assert.equal((await app.inject('/live')).statusCode, 200);

@@ -88,7 +88,7 @@ test('event loop blocked: API routes get 503 + Retry-After, /live keeps answerin
 });
 
 test('no dependency check is wired into load shedding: a down component does not shed', async (t) => {
-  const app = await build(t, { SHED_SAMPLE_INTERVAL_MS: '50' }, {
+  const app = await build(t, { LOAD_SHEDDING_ENABLED: 'true', SHED_SAMPLE_INTERVAL_MS: '50' }, {
     configure: (a) => {
       withPing(a);
       a.health.register({ name: 'always-down', critical: true, check: async () => Promise.reject(new Error('down for the test')) });
