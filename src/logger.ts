@@ -1,10 +1,11 @@
 /**
- * The process logger. JSON to stdout (asynchronously buffered: a synchronous write per line
- * halves throughput) in production; pretty, colourised and synchronous on a terminal.
+ * The process logger. JSON to stdout (in batches: a write per line halves throughput; see
+ * lib/log-sink.ts) in production; pretty, colourised and synchronous on a terminal.
  * Secrets are redacted by path wherever they appear in a log object.
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from './config/index.js';
+import { stdoutSink } from './lib/log-sink.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -45,9 +46,6 @@ export function isoTime(): string {
   return lastTime;
 }
 
-/** Longest a log line waits in the buffer when traffic is light. */
-const LOG_FLUSH_MS = 50;
-
 export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {
   const base: Record<string, string> = {};
   if (config.RAILWAY_SERVICE_NAME) base.service = config.RAILWAY_SERVICE_NAME;
@@ -74,16 +72,6 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
       },
     });
   }
-  // Lines are written in batches of about 4 KB (one write per ~25 access lines instead of one per
-  // line: each write is a syscall on libuv's thread pool, which cost more CPU than the line itself);
-  // a timer flushes what is pending every LOG_FLUSH_MS, so no line waits longer than that when
-  // traffic is light. pino flushes synchronously on exit (drain, crash, process.exit).
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  if (config.LOG_LEVEL !== 'silent') {
-    // Skip the write when nothing is buffered (`_len` is SonicBoom's internal count; if it ever
-    // goes away this simply flushes every time).
-    const buffered = stream as unknown as { _len?: number };
-    setInterval(() => buffered._len !== 0 && stream.flush(), LOG_FLUSH_MS).unref();
-  }
-  return pino(options, stream);
+  // Batched writes to stdout: see lib/log-sink.ts for why not pino.destination.
+  return pino(options, stdoutSink());
 }
