@@ -141,7 +141,7 @@ test('helmet security headers are present', async (t) => {
   const app = await build(t);
   const res = await app.inject('/live');
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
-  assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+  assert.equal(res.headers['x-frame-options'], 'DENY');
   assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
   await sleep(0);
 });

@@ -22,6 +22,8 @@ export const HELMET_OPTIONS: FastifyHelmetOptions = {
   global: true,
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   crossOriginResourcePolicy: { policy: 'same-site' },
+  // Same answer as the policy's frame-ancestors 'none' for browsers that only know this header.
+  frameguard: { action: 'deny' },
 };
 
 /** Headers that describe the probe's own response, not security policy. */
