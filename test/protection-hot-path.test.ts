@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { LazyChildLogger } from '../src/lib/lazy-logger.js';
 import { isoTime } from '../src/logger.js';
+import { newRequestId } from '../src/lib/request-id.js';
 import { build, memoryLogger } from './helpers/build.js';
 
 test('LazyChildLogger: no child until something is logged at an enabled level; then the same line as pino.child', () => {
@@ -72,4 +73,15 @@ test('isoTime is pino.stdTimeFunctions.isoTime, formatted once per millisecond',
   assert.match(ours, /^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
   assert.ok(Math.abs(Date.parse(ours.slice(9, -1)) - Date.parse(theirs.slice(9, -1))) < 1000);
   assert.equal(isoTime(), isoTime());
+});
+
+test('generated request ids are unique, and safe to forward: a second hop honours them unchanged', async (t) => {
+  const ids = new Set(Array.from({ length: 10_000 }, () => newRequestId()));
+  assert.equal(ids.size, 10_000);
+  for (const id of [...ids].slice(0, 50)) assert.match(id, /^[0-9a-f]{12}-[0-9a-z]+$/);
+
+  const app = await build(t);
+  const own = (await app.inject('/live')).headers['x-request-id'] as string;
+  assert.match(own, /^[0-9a-f]{12}-[0-9a-z]+$/);
+  assert.equal((await app.inject({ url: '/live', headers: { 'x-request-id': own } })).headers['x-request-id'], own);
 });
