@@ -4,6 +4,9 @@
  *
  *   bare – Fastify 5 with the logger off serving the same JSON route (with the same response
  *          schema) as our GET /live: the ceiling every ratio is measured against.
+ *   headers – bare plus the same static security headers our app sends (helmet's, computed
+ *          once, set by one hook): the floor no code change of ours can go below without
+ *          dropping a header. Optional target (BENCH_TARGETS=bare,headers,on,off).
  *   on   – our app with production config: info access logging (stdout, which the parent points
  *          at /dev/null), helmet, cors, rate limiting, load shedding, memory guard, metrics, docs.
  *   off  – our app with every switchable feature off and logging silent.
@@ -16,8 +19,16 @@ const [mode = 'bare', portArg = '0'] = process.argv.slice(2);
 const port = Number(portArg);
 
 let app: FastifyInstance;
-if (mode === 'bare') {
+if (mode === 'bare' || mode === 'headers') {
   app = Fastify({ logger: false });
+  if (mode === 'headers') {
+    const { helmetHeaders } = await import('../src/plugins/external/helmet.js');
+    const headers = await helmetHeaders();
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    });
+  }
   const live = { status: 'ok' as const };
   app.get(
     '/live',
