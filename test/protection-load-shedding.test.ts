@@ -32,6 +32,7 @@ test('event loop blocked: API routes get 503 + Retry-After, /live keeps answerin
   const app = await build(
     t,
     {
+      LOAD_SHEDDING_ENABLED: 'true',
       SHED_MAX_EVENT_LOOP_DELAY_MS: '30',
       SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
       SHED_SAMPLE_INTERVAL_MS: '50',

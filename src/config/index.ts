@@ -88,7 +88,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Build a config for tests and scripts: defaults plus overrides, without reading process.env.
  * DATABASE_URL defaults to `pglite:memory` so a test app never touches ./data. */
 export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'pglite:memory', ...overrides });
+  // Load shedding off unless a test opts in: on a busy CI machine event-loop utilisation crosses
+  // its threshold and unrelated answers would become 503s. Real processes (loadConfig) keep it on.
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'pglite:memory', LOAD_SHEDDING_ENABLED: 'false', ...overrides });
 }
 
 /** Load `.env` into process.env when present; real environment variables win. Never required. */
