@@ -20,7 +20,7 @@
  * CPU per request here (measured: a 10 µs busy loop added to bare Fastify's hook raised its cost
  * from ~18 to ~37 µs/req), because a slower server leaves wrk idle more often and each response
  * then pays for waking it (kernel time inside the socket write). So small cuts count double, and
- * the 14 static security headers alone (target `headers`) cost bare Fastify 15-30%.
+ * the 12 static security headers alone (target `headers`) cost bare Fastify 15-30%.
  *
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (5), BENCH_WARMUP_S (2),
  * BENCH_CONNECTIONS (50), BENCH_TARGETS (bare,on,off), BENCH_CPU_PROF=<dir> (write a
@@ -118,7 +118,9 @@ function tcpOpen(port: number): Promise<boolean> {
 async function startTarget(mode: Mode): Promise<{ child: ChildProcess; port: number; bootS: number; stop: () => Promise<void> }> {
   const t0 = performance.now();
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx'];
+  // Our targets start like production (`--import` of the Sentry preload, which does nothing
+  // without SENTRY_DSN), so BENCH_ON_ENV="SENTRY_DSN=http://k@127.0.0.1:9/1" measures Sentry too.
+  const nodeArgs = ['--import', 'tsx', ...(mode === 'on' || mode === 'off' ? ['--import', './src/instrument.ts'] : [])];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   const child = spawn(process.execPath, [...nodeArgs, 'scripts/bench-server.ts', mode, String(port)], {
     env: { PATH: env.PATH ?? '', ...ENVS[mode] },
