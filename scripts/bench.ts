@@ -5,7 +5,8 @@
  *
  * Each target runs alone in its own process (scripts/bench-server.ts) on a spare 127.0.0.1 port,
  * with stdout (its logs) going to /dev/null; the load generator gets the other core. Per target
- * and round: boot, warm up, measure, stop. Rounds are interleaved (bare, on, off, bare, on, off)
+ * and round: boot, warm up (our app needs a few seconds more than bare Fastify to reach its JIT
+ * steady state), measure, stop. Rounds are interleaved (bare, on, off, bare, on, off)
  * and the best round per target is reported, because noise from other processes only ever lowers
  * req/s. Besides req/s and p99 it reports the server's CPU time per request (user + system from
  * /proc/<pid>/stat over the measured window): the cost of our stack in a form that other load on
@@ -22,11 +23,11 @@
  * then pays for waking it (kernel time inside the socket write). So small cuts count double, and
  * the 12 static security headers alone (target `headers`) cost bare Fastify 15-30%.
  *
- * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION_S (5), BENCH_WARMUP_S (2),
+ * Knobs (environment): BENCH_ROUNDS (5), BENCH_DURATION_S (3), BENCH_WARMUP_S (3),
  * BENCH_CONNECTIONS (50), BENCH_TARGETS (bare,on,off), BENCH_CPU_PROF=<dir> (write a
  * --cpu-prof profile of each target there), BENCH_REDIS_URL (give "on" a Redis), BENCH_ON_ENV /
  * BENCH_OFF_ENV ("KEY=value ...": extra settings for a target, to measure one feature at a time).
- * The whole run is bounded (about 80 s with the defaults): past BENCH_DEADLINE_S (240) everything
+ * The whole run is bounded (about 2 min with the defaults): past BENCH_DEADLINE_S (240) everything
  * is killed and it exits 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -52,9 +53,9 @@ interface Sample {
 }
 
 const env = process.env;
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
-const DURATION_S = Number(env.BENCH_DURATION_S ?? 5);
-const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
+const DURATION_S = Number(env.BENCH_DURATION_S ?? 3);
+const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const TARGETS = (env.BENCH_TARGETS ?? 'bare,on,off').split(',').map((s) => s.trim()) as Mode[];
 const PROFILE_DIR = env.BENCH_CPU_PROF;
