@@ -4,8 +4,8 @@
  *
  *   bare – Fastify 5 with the logger off serving the same JSON route (with the same response
  *          schema) as our GET /live: the ceiling every ratio is measured against.
- *   headers – bare plus the same static security headers our app sends (helmet's, computed
- *          once, set by one hook): the floor no code change of ours can go below without
+ *   headers – bare plus our helmet plugin (plugins/external/helmet.ts: the same static security
+ *          headers, set by one hook): the floor no code change of ours can go below without
  *          dropping a header. Optional target (BENCH_TARGETS=bare,headers,on,off).
  *   on   – our app with production config: info access logging (stdout, which the parent points
  *          at /dev/null), helmet, cors, rate limiting, load shedding, memory guard, metrics, docs.
@@ -21,14 +21,8 @@ const port = Number(portArg);
 let app: FastifyInstance;
 if (mode === 'bare' || mode === 'headers') {
   app = Fastify({ logger: false });
-  if (mode === 'headers') {
-    const { helmetHeaders } = await import('../src/plugins/external/helmet.js');
-    const headers = await helmetHeaders();
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
-      done();
-    });
-  }
+  // Our own helmet plugin (static headers, one hook), exactly as the app registers it.
+  if (mode === 'headers') await app.register((await import('../src/plugins/external/helmet.js')).default);
   const live = { status: 'ok' as const };
   app.get(
     '/live',

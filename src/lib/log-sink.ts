@@ -83,45 +83,57 @@ export class LogSink {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#rest === null && this.#lines.length === 0) return;
-    if (this.#dropped > 0 && this.#rest === null) {
+    // What a short or refused write left goes first; while stdout still refuses, nothing newer does.
+    if (this.#rest !== null && !this.#writeRest()) return;
+    if (this.#lines.length === 0) return;
+    if (this.#dropped > 0) {
       this.#lines.unshift(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), droppedLines: this.#dropped, msg: 'log lines dropped: stdout was not being read' })}\n`);
       this.#dropped = 0;
     }
-    let data: string | Buffer;
-    if (this.#rest !== null) {
-      data = this.#rest;
-      this.#rest = null;
-    } else {
-      data = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
-      this.#lines = [];
-      this.#pending = 0;
-    }
+    const data = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
+    this.#lines = [];
+    this.#pending = 0;
+    let written: number;
     try {
       // The string is written as it is (no Buffer copy); only a short write (rare) needs the bytes.
-      const n = typeof data === 'string' ? writeSync(this.#fd, data) : writeSync(this.#fd, data);
-      if (n < Buffer.byteLength(data)) {
-        let rest = (typeof data === 'string' ? Buffer.from(data) : data).subarray(n);
-        this.#rest = rest; // from here on a failure keeps exactly what is unwritten
-        while (rest.length > 0) this.#rest = rest = rest.subarray(writeSync(this.#fd, rest));
-        this.#rest = null;
-      }
+      written = writeSync(this.#fd, data);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
-        // stdout is gone (EPIPE, EBADF): there is nowhere left to report to; stop writing.
-        this.#stop();
-        return;
-      }
-      this.#rest ??= typeof data === 'string' ? Buffer.from(data) : data;
-      this.#shed();
-      this.#schedule();
+      if (this.#refused(err)) this.#rest = Buffer.from(data);
       return;
     }
-    // Lines that waited behind a stalled batch go out too, now or with the timer.
-    if (this.#lines.length > 0) {
-      if (this.#pending >= this.#batchBytes) this.flushSync();
-      else this.#schedule();
+    if (written < Buffer.byteLength(data)) {
+      this.#rest = Buffer.from(data).subarray(written);
+      this.#writeRest();
     }
+  }
+
+  /** Write #rest to the end; false when stdout refused (it stays pending) or is gone. */
+  #writeRest(): boolean {
+    let rest = this.#rest!;
+    try {
+      // #rest always holds exactly what is unwritten, so a failure part-way keeps the right bytes.
+      while (rest.length > 0) this.#rest = rest = rest.subarray(writeSync(this.#fd, rest));
+      this.#rest = null;
+      return true;
+    } catch (err) {
+      this.#refused(err);
+      return false;
+    }
+  }
+
+  /**
+   * A write failed. EAGAIN (full non-blocking pipe): bound what waits and retry with the timer;
+   * returns true: the caller keeps what was not written in #rest. Anything else (EPIPE, EBADF): stdout
+   * is gone and there is nowhere left to report to; stop writing, return false.
+   */
+  #refused(err: unknown): boolean {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+      this.#stop();
+      return false;
+    }
+    this.#shed();
+    this.#schedule();
+    return true;
   }
 
   #schedule(): void {

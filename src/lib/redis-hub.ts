@@ -155,10 +155,18 @@ export class RedisHub extends EventEmitter<{ up: []; down: [reason: string] }> {
     return Math.round((performance.now() - t0) * 10) / 10;
   }
 
-  /** A new connection for `role` (the caller closes it); null when Redis is not configured. */
+  /**
+   * A new connection for `role`, already connecting (the caller closes it); null when Redis is not
+   * configured. Started here rather than left lazy: given a lazy client, BullMQ returns the promise
+   * of `connect()`, and when Redis went away during that first connect (a restart, a test killing
+   * it) the rejection surfaced as an unhandled "Connection is closed." A connecting client is
+   * awaited through its 'ready' / 'close' events instead.
+   */
   connection(role: Exclude<ConnectionRole, 'command'>, name: string): Redis | null {
     if (!this.url || !this.#Redis) return null;
-    return new this.#Redis(this.url, { ...connectionOptions(role), connectionName: `railfast:${name}` });
+    const client = new this.#Redis(this.url, { ...connectionOptions(role), connectionName: `railfast:${name}` });
+    client.connect().catch(() => {}); // failures are reported through 'error' / 'close' and retried
+    return client;
   }
 
   async close(): Promise<void> {

@@ -72,11 +72,6 @@ export class BullBackend implements Backend {
     const c = this.hub.connection(role, name);
     if (!c) throw new Error('REDIS_URL is not set');
     c.on('error', () => {}); // the hub reports connection state; BullMQ reports its own errors
-    // Connect here rather than let BullMQ do it: given a lazy client BullMQ returns the promise of
-    // `connect()`, and when Redis goes away during that first connect (a restart, a test killing
-    // it) that rejection surfaced as an unhandled "Connection is closed." Started here, BullMQ waits
-    // for 'ready' through its own listeners instead.
-    c.connect().catch(() => {});
     this.#connections.push(c);
     return c;
   }
