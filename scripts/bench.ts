@@ -3,14 +3,19 @@
  * config, info logging) and our app with everything off, side by side in ONE run, so the ratios
  * are comparable even on a noisy shared machine (absolute numbers drift 20-30% between runs).
  *
- * Each target runs alone in its own process (scripts/bench-server.ts) on a spare 127.0.0.1 port,
- * with stdout (its logs) going to /dev/null; the load generator gets the other core. Per target
- * and round: boot, warm up (our app needs a few seconds more than bare Fastify to reach its JIT
- * steady state), measure, stop. Rounds are interleaved (bare, on, off, bare, on, off)
- * and the best round per target is reported, because noise from other processes only ever lowers
- * req/s. Besides req/s and p99 it reports the server's CPU time per request (user + system from
- * /proc/<pid>/stat over the measured window): the cost of our stack in a form that other load on
- * the machine disturbs much less than throughput.
+ * Each target runs in its own process (scripts/bench-server.ts) on a spare 127.0.0.1 port, with
+ * stdout (its logs) going to /dev/null; the load generator gets the other core. All targets are
+ * started and warmed up first (our app needs a few seconds more than bare Fastify to reach its
+ * JIT steady state); then short measuring windows take turns (bare, on, off, bare, on, off, ...,
+ * and a last bare), one target under load at a time while the others sit idle.
+ *
+ * Why paired windows: this machine is a shared VM whose speed drifts by 30-50% over seconds, so
+ * two targets measured a minute apart are not comparable, and even the best of several rounds
+ * is decided by luck. Each window of a target is compared with the bare windows on either side
+ * of it (a few seconds apart), and the run reports the median of those ratios: drift cancels,
+ * and a run is reproducible to a few per cent. The best window per target is printed too. Besides
+ * req/s and p99 it reports the server's CPU time per request (user + system from
+ * /proc/<pid>/stat over each window).
  *
  * Load generator: wrk when installed (`apt-get install wrk`), else autocannon. autocannon parses
  * every response in JavaScript on the other core and becomes the bottleneck once a response
@@ -23,11 +28,11 @@
  * then pays for waking it (kernel time inside the socket write). So small cuts count double, and
  * the 12 static security headers alone (target `headers`) cost bare Fastify 15-30%.
  *
- * Knobs (environment): BENCH_ROUNDS (5), BENCH_DURATION_S (3), BENCH_WARMUP_S (3),
+ * Knobs (environment): BENCH_ROUNDS (10 windows per target), BENCH_DURATION_S (2, per window), BENCH_WARMUP_S (4),
  * BENCH_CONNECTIONS (50), BENCH_TARGETS (bare,on,off), BENCH_CPU_PROF=<dir> (write a
  * --cpu-prof profile of each target there), BENCH_REDIS_URL (give "on" a Redis), BENCH_ON_ENV /
  * BENCH_OFF_ENV ("KEY=value ...": extra settings for a target, to measure one feature at a time).
- * The whole run is bounded (about 2 min with the defaults): past BENCH_DEADLINE_S (240) everything
+ * The whole run is bounded (about 1.5 min with the defaults): past BENCH_DEADLINE_S (240) everything
  * is killed and it exits 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -53,9 +58,9 @@ interface Sample {
 }
 
 const env = process.env;
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
-const DURATION_S = Number(env.BENCH_DURATION_S ?? 3);
-const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 3);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 10);
+const DURATION_S = Number(env.BENCH_DURATION_S ?? 2);
+const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 4);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const TARGETS = (env.BENCH_TARGETS ?? 'bare,on,off').split(',').map((s) => s.trim()) as Mode[];
 const PROFILE_DIR = env.BENCH_CPU_PROF;
@@ -180,68 +185,98 @@ async function load(url: string, seconds: number): Promise<LoadResult> {
   return { rps: r.requests.total / r.duration, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, requests: r.requests.total };
 }
 
-async function measure(mode: Mode): Promise<Sample> {
-  const target = await startTarget(mode);
-  try {
-    const url = `http://127.0.0.1:${target.port}/live`;
-    const warm = await load(url, WARMUP_S);
-    const cpu0 = cpuSeconds(target.child.pid);
-    const s = await load(url, DURATION_S);
-    const cpuUsPerReq = ((cpuSeconds(target.child.pid) - cpu0) * 1e6) / s.requests;
-    // Non-2xx during the warm-up count too: the target is "zero non-2xx", not "zero once warm".
-    return { rps: s.rps, p99Ms: s.p99Ms, cpuUsPerReq, non2xx: s.non2xx + warm.non2xx, errors: s.errors + warm.errors, bootS: target.bootS };
-  } finally {
-    await target.stop();
-  }
+type Target = Awaited<ReturnType<typeof startTarget>> & { mode: Mode; url: string };
+
+/** One measuring window on an already warm target. */
+async function window(t: Target): Promise<Sample> {
+  const cpu0 = cpuSeconds(t.child.pid);
+  const s = await load(t.url, DURATION_S);
+  const cpuUsPerReq = ((cpuSeconds(t.child.pid) - cpu0) * 1e6) / s.requests;
+  return { rps: s.rps, p99Ms: s.p99Ms, cpuUsPerReq, non2xx: s.non2xx, errors: s.errors, bootS: t.bootS };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length === 0 ? NaN : a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+};
 
 async function main() {
   const t0 = Date.now();
   process.stdout.write(
-    `bench: GET /live, ${WRK ?? 'autocannon'}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s, ` +
-      `${ROUNDS} round(s), node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+    `bench: GET /live, ${WRK ?? 'autocannon'}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up, then ${ROUNDS} paired windows of ${DURATION_S} s per target, ` +
+      `node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
   if (!WRK) process.stdout.write('bench: wrk not found, using autocannon, which is client-bound here: expect lower ratios (see the header of scripts/bench.ts)\n');
-  const samples = new Map<Mode, Sample[]>(TARGETS.map((m) => [m, []]));
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of TARGETS) {
-      const s = await measure(mode);
-      samples.get(mode)!.push(s);
-      process.stdout.write(
-        `  round ${round} ${mode.padEnd(4)} ${fmt(s.rps)} req/s  p99 ${fmt(s.p99Ms, 1)} ms  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req  non-2xx ${s.non2xx}  errors ${s.errors}  (boot ${fmt(s.bootS, 1)} s)\n`,
-      );
+  // bare first and last in every round: each other window is bracketed by two bare windows.
+  const modes: Mode[] = ['bare', ...TARGETS.filter((m) => m !== 'bare')];
+  const targets: Target[] = [];
+  try {
+    for (const mode of modes) {
+      const t = await startTarget(mode);
+      targets.push({ ...t, mode, url: `http://127.0.0.1:${t.port}/live` });
     }
+    const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+    for (const t of targets) {
+      // Non-2xx during the warm-up count too: the target is "zero non-2xx", not "zero once warm".
+      const warm = await load(t.url, WARMUP_S);
+      process.stdout.write(`  warm-up ${t.mode.padEnd(7)} ${fmt(warm.rps)} req/s  non-2xx ${warm.non2xx}  (boot ${fmt(t.bootS, 1)} s)\n`);
+      samples.get(t.mode)!.push({ ...warm, cpuUsPerReq: NaN, bootS: t.bootS, rps: NaN });
+    }
+    for (let round = 1; round <= ROUNDS + 1; round++) {
+      // The extra last round measures bare only: it closes the bracket of the round before.
+      for (const t of round > ROUNDS ? targets.slice(0, 1) : targets) {
+        const s = await window(t);
+        samples.get(t.mode)!.push(s);
+        process.stdout.write(
+          `  window ${String(round).padStart(2)} ${t.mode.padEnd(7)} ${fmt(s.rps)} req/s  p99 ${fmt(s.p99Ms, 1)} ms  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req  non-2xx ${s.non2xx}  errors ${s.errors}\n`,
+        );
+      }
+    }
+    report(modes, samples);
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
   }
+  process.stdout.write(`\nbench: done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+}
 
-  const best = (m: Mode) => samples.get(m)!.reduce((a, b) => (b.rps > a.rps ? b : a));
-  const bareRps = samples.has('bare') ? best('bare').rps : NaN;
-  const cheapest = (m: Mode) => Math.min(...samples.get(m)!.map((s) => s.cpuUsPerReq));
-  const bareCpu = samples.has('bare') ? cheapest('bare') : NaN;
+function report(modes: Mode[], samples: Map<Mode, Sample[]>) {
+  // samples[m][0] is the warm-up (counted for non-2xx only); windows follow.
+  const windows = (m: Mode) => samples.get(m)!.slice(1);
+  const bare = windows('bare');
+  /** Each window's req/s over the mean of the bare windows just before and just after it. */
+  const paired = (m: Mode) => windows(m).map((s, i) => s.rps / ((bare[i]!.rps + bare[i + 1]!.rps) / 2));
+  const pairedCpu = (m: Mode) => windows(m).map((s, i) => (bare[i]!.cpuUsPerReq + bare[i + 1]!.cpuUsPerReq) / 2 / s.cpuUsPerReq);
   const label: Record<Mode, string> = {
     bare: 'bare Fastify (logger off)',
     headers: 'bare Fastify + our static security headers',
     on: 'railfast, everything on (production, info logs)',
     off: 'railfast, everything off',
   };
-  const rows = TARGETS.map((m) => {
-    const b = best(m);
-    const non2xx = samples.get(m)!.reduce((a, s) => a + s.non2xx, 0);
-    const errors = samples.get(m)!.reduce((a, s) => a + s.errors, 0);
-    const cpu = cheapest(m);
-    return [label[m], fmt(b.rps), fmt(b.rps / bareRps, 2), fmt(b.p99Ms, 1), fmt(cpu, 1), fmt(bareCpu / cpu, 2), String(non2xx), String(errors)];
-  });
-  const head = ['target', 'req/s (best round)', 'ratio to bare', 'p99 ms', 'server CPU µs/req', 'CPU ratio (bare/this)', 'non-2xx (all rounds)', 'errors'];
+  const head = ['target', 'req/s (median window)', 'req/s (best window)', 'ratio to bare (paired median)', 'ratio range', 'p99 ms (median)', 'server CPU µs/req (median)', 'CPU ratio (paired median)', 'non-2xx (all)', 'errors'];
   process.stdout.write(`\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`);
-  for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);
-  process.stdout.write(`\nbench: done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
-
-  const on = samples.get('on');
-  if (on && samples.has('bare')) {
-    const ratio = best('on').rps / bareRps;
-    const non2xx = on.reduce((a, s) => a + s.non2xx, 0);
-    process.stdout.write(`target (everything on >= 0.50 of bare, zero non-2xx): ${ratio >= 0.5 && non2xx === 0 ? 'met' : 'NOT met'}\n`);
+  for (const m of modes) {
+    const w = m === 'bare' ? bare : windows(m);
+    const r = m === 'bare' ? [1] : paired(m);
+    const all = samples.get(m)!;
+    const row = [
+      label[m],
+      fmt(median(w.map((s) => s.rps))),
+      fmt(Math.max(...w.map((s) => s.rps))),
+      fmt(median(r), 2),
+      m === 'bare' ? '-' : `${fmt(Math.min(...r), 2)}-${fmt(Math.max(...r), 2)}`,
+      fmt(median(w.map((s) => s.p99Ms)), 1),
+      fmt(median(w.map((s) => s.cpuUsPerReq)), 1),
+      m === 'bare' ? '1.00' : fmt(median(pairedCpu(m)), 2),
+      String(all.reduce((a, s) => a + s.non2xx, 0)),
+      String(all.reduce((a, s) => a + s.errors, 0)),
+    ];
+    process.stdout.write(`| ${row.join(' | ')} |\n`);
+  }
+  if (modes.includes('on')) {
+    const ratio = median(paired('on'));
+    const non2xx = samples.get('on')!.reduce((a, s) => a + s.non2xx, 0);
+    process.stdout.write(`\ntarget (everything on >= 0.50 of bare, paired median; zero non-2xx): ${ratio >= 0.5 && non2xx === 0 ? 'met' : 'NOT met'} (${fmt(ratio, 2)}, ${non2xx} non-2xx)\n`);
   }
 }
 

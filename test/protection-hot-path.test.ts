@@ -1,7 +1,8 @@
 /**
  * The per-request speed work keeps behaviour: request.log is created lazily but logs exactly what
  * a pino child would (request id bound, per-route level honoured), a level that is off does not
- * create it, and the cached ISO timestamp is pino's isoTime.
+ * create it, the cached ISO timestamp is pino's isoTime, and the access line written by template
+ * is byte for byte the line pino writes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { LazyChildLogger } from '../src/lib/lazy-logger.js';
 import { isoTime } from '../src/logger.js';
 import { newRequestId } from '../src/lib/request-id.js';
+import { accessLineWriter, type AccessFields } from '../src/lib/access-line.js';
+import { createLogger } from '../src/logger.js';
+import { testConfig } from '../src/config/index.js';
 import { build, memoryLogger } from './helpers/build.js';
 
 test('LazyChildLogger: no child until something is logged at an enabled level; then the same line as pino.child', () => {
@@ -84,4 +88,48 @@ test('generated request ids are unique, and safe to forward: a second hop honour
   const own = (await app.inject('/live')).headers['x-request-id'] as string;
   assert.match(own, /^[0-9a-f]{12}-[0-9a-z]+$/);
   assert.equal((await app.inject({ url: '/live', headers: { 'x-request-id': own } })).headers['x-request-id'], own);
+});
+
+/** A logger like production's (our createLogger: level labels, base bindings, redaction), writing raw lines to memory. */
+function rawLogger(overrides: Record<string, string> = {}) {
+  const raw: string[] = [];
+  const stream = { write: (line: string) => void raw.push(line) };
+  const config = testConfig({ LOG_LEVEL: 'info', RAILWAY_SERVICE_NAME: 'api "main"', RAILWAY_GIT_COMMIT_SHA: '0123456789abcdef', ...overrides });
+  return { logger: createLogger(config, stream), raw };
+}
+
+test('the access line written by template is byte for byte the line pino writes', () => {
+  const { logger, raw } = rawLogger();
+  const write = accessLineWriter(logger);
+  assert.ok(write, 'our production logger takes the template path');
+  const cases: [AccessFields, 'info' | 'warn', string][] = [
+    [{ requestId: newRequestId(), method: 'GET', url: '/live', statusCode: 200, durationMs: 0.3 }, 'info', 'request completed'],
+    [{ requestId: 'in"bound\\id', method: 'POST', url: '/api/v1/jobs?q="x"&u=\u00e9\u2028\n', statusCode: 503, durationMs: 12 }, 'info', 'request completed'],
+    [{ requestId: 'r-3', method: 'GET', url: '/slow', statusCode: 200, durationMs: 2500.5, slowRequestMs: 1000 }, 'warn', 'slow request'],
+  ];
+  for (const [fields, level, msg] of cases) {
+    raw.length = 0;
+    logger[level]({ ...fields }, msg);
+    write!(level, fields, msg);
+    assert.equal(raw.length, 2);
+    // Same millisecond almost always; compare everything but the timestamp's value.
+    const [viaPino, viaTemplate] = raw.map((l) => l.replace(/"time":"[^"]+"/, '"time":"T"'));
+    assert.equal(viaTemplate, viaPino);
+    assert.equal(JSON.parse(viaTemplate!).url, fields.url);
+  }
+});
+
+test('a logger that pino would format differently (mixin) gets no template; the app still logs one access line, through pino', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info', mixin: () => ({ extra: 1 }), formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  assert.equal(accessLineWriter(logger), null);
+  const app = await build(t, {}, { logger });
+  await app.inject({ url: '/live', headers: { 'x-request-id': 'tmpl-1' } });
+  assert.deepEqual(
+    lines.filter((l) => l.requestId === 'tmpl-1').map((l) => [l.level, l.msg, l.method, l.url, l.statusCode, l.extra]),
+    [['info', 'request completed', 'GET', '/live', 200, 1]],
+  );
 });
