@@ -81,6 +81,33 @@ test('ops endpoints are never rate limited', async (t) => {
   assert.equal((await ping(app)).statusCode, 429);
 });
 
+test('unmatched URLs count against the same per-client limit: a path scan gets 429, not endless 404s', async (t) => {
+  const app = await buildLimited(t);
+  assert.equal((await ping(app)).statusCode, 200);
+  for (const [i, url] of ['/nope', '/api/v1/nope'].entries()) {
+    const res = await app.inject(url);
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.headers['ratelimit-remaining'], String(3 - 2 - i));
+  }
+  const res = await app.inject({ url: '/wp-login.php', headers: { 'x-request-id': 'rl-404' } });
+  assert.equal(res.statusCode, 429);
+  assert.ok(Number(res.headers['retry-after']) >= 1);
+  assert.equal(res.json().code, 'RATE_LIMITED');
+  assert.equal(res.json().requestId, 'rl-404');
+  // The same client's API calls are over the limit too (one counter), ops endpoints are not.
+  assert.equal((await ping(app)).statusCode, 429);
+  assert.equal((await app.inject('/live')).statusCode, 200);
+});
+
+test('with rate limiting off, unmatched URLs are plain 404s', async (t) => {
+  const app = await build(t, { RATE_LIMIT_ENABLED: 'false' });
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject('/nope');
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.headers['ratelimit-limit'], undefined);
+  }
+});
+
 test('a valid admin token is its own client; an invalid one counts against the IP', async (t) => {
   const app = await buildLimited(t, { RATE_LIMIT_MAX: '2' });
   assert.equal((await ping(app)).statusCode, 200);

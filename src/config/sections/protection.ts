@@ -6,7 +6,7 @@
 import { bool, int, num } from '../fields.js';
 
 export const protection = {
-  /** Per-client rate limiting on every route except the ops endpoints. Default true. */
+  /** Per-client rate limiting on every route, and on unmatched URLs (404s), except the ops endpoints. Default true. */
   RATE_LIMIT_ENABLED: bool().prefault('true'),
   /** Requests per client (admin token identity, else IP) per window, all routes together. Default 100. */
   RATE_LIMIT_MAX: int(1).prefault('100'),

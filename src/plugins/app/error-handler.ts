@@ -73,7 +73,11 @@ export default fp(
       return sendError(reply, body, error.retryAfter);
     });
 
-    app.setNotFoundHandler((request, reply) =>
+    // @fastify/rate-limit hooks routes only. Unmatched URLs count against the same per-client limit
+    // (its documented way: the limiter as the 404 handler's preHandler); otherwise requesting random
+    // paths would be an unlimited way to load the server.
+    const limit = app.hasDecorator('rateLimit') ? { preHandler: app.rateLimit() } : {};
+    app.setNotFoundHandler(limit, (request, reply) =>
       sendError(reply, envelope(request, 404, `Route ${request.method} ${request.url.split('?')[0]} not found`)),
     );
   },
