@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogSink, type LogSinkOptions } from '../src/lib/log-sink.js';
-import { RequestHistogram } from '../src/lib/request-histogram.js';
-import { Registry } from 'prom-client';
 
 const line = (i: number) => `${JSON.stringify({ level: 'info', i, msg: 'request completed' })}\n`;
 
@@ -127,25 +125,4 @@ test('the production logger keeps the lines written just before process.exit', a
   const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; i?: number; level: string });
   assert.deepEqual(lines.map((l) => l.msg), ['before exit', 'before exit', 'before exit', 'exiting now']);
   assert.deepEqual(lines.map((l) => l.level), ['info', 'info', 'info', 'fatal']);
-});
-
-test('RequestHistogram: a value on a bucket bound counts in that bucket; buckets are cumulative; exposition like prom-client', async () => {
-  const registry = new Registry();
-  const h = new RequestHistogram('req_seconds', 'test', [0.1, 0.5, 1], registry);
-  h.observe('GET', '/a', 200, 0.1);
-  h.observe('GET', '/a', 200, 0.3);
-  h.observe('GET', '/a', 200, 7);
-  h.observe('POST', '/a', 201, 0.01);
-  const text = await registry.metrics();
-  const get = (series: string) => Number(new RegExp(`^${series.replace(/[{}."+]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
-  assert.match(text, /# TYPE req_seconds histogram/);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.1"}'), 1);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.5"}'), 2);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="1"}'), 2);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="+Inf"}'), 3);
-  assert.equal(get('req_seconds_count{method="GET",route="/a",status_code="200"}'), 3);
-  assert.equal(get('req_seconds_sum{method="GET",route="/a",status_code="200"}'), 7.4);
-  assert.equal(get('req_seconds_count{method="POST",route="/a",status_code="201"}'), 1);
-  registry.resetMetrics();
-  assert.doesNotMatch(await registry.metrics(), /req_seconds_count/);
 });

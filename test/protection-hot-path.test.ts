@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { LazyChildLogger } from '../src/lib/lazy-logger.js';
-import { isoTime } from '../src/logger.js';
+import { createLogger, isoTime } from '../src/logger.js';
 import { newRequestId } from '../src/lib/request-id.js';
 import { accessLineWriter, type AccessFields } from '../src/lib/access-line.js';
-import { createLogger } from '../src/logger.js';
 import { testConfig } from '../src/config/index.js';
 import { build, memoryLogger } from './helpers/build.js';
 
@@ -91,10 +90,10 @@ test('generated request ids are unique, and safe to forward: a second hop honour
 });
 
 /** A logger like production's (our createLogger: level labels, base bindings, redaction), writing raw lines to memory. */
-function rawLogger(overrides: Record<string, string> = {}) {
+function rawLogger() {
   const raw: string[] = [];
   const stream = { write: (line: string) => void raw.push(line) };
-  const config = testConfig({ LOG_LEVEL: 'info', RAILWAY_SERVICE_NAME: 'api "main"', RAILWAY_GIT_COMMIT_SHA: '0123456789abcdef', ...overrides });
+  const config = testConfig({ LOG_LEVEL: 'info', RAILWAY_SERVICE_NAME: 'api "main"', RAILWAY_GIT_COMMIT_SHA: '0123456789abcdef' });
   return { logger: createLogger(config, stream), raw };
 }
 

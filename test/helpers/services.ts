@@ -18,7 +18,8 @@ export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@12
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REQUIRED = process.env.REQUIRE_SERVICES === '1';
 
-function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port (within timeoutMs). */
+export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host, port });
     const done = (ok: boolean) => {
@@ -31,7 +32,8 @@ function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> 
   });
 }
 
-async function reachable(url: string, defaultPort: number) {
+/** Whether the service at `url` accepts TCP connections. */
+export async function reachable(url: string, defaultPort: number) {
   const u = new URL(url);
   return tcpOpen(u.hostname, Number(u.port || defaultPort));
 }
