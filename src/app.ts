@@ -1,44 +1,43 @@
 /**
- * The app factory. Layers, in order:
- *   1. config                      (validated object, app.config)
- *   2. third-party plugins         (plugins/external: helmet, cors, ...)
- *   3. our infrastructure plugins  (plugins/app: lifecycle, health, errors, logging, auth, ...)
- *   4. routes                      (routes/: ops endpoints at the root, the API under /api/v1)
- * buildApp never listens and never installs signal handlers: server.ts does that, tests use inject.
+ * The app factory. Plugins are registered in dependency order: each one only uses what was
+ * registered before it (fastify-plugin's `dependencies` checks that), and shutdown steps run in the
+ * reverse order (src/lifecycle). Then every file under src/routes is loaded by @fastify/autoload.
+ * buildApp never listens and never installs signal handlers: start.ts does that, tests use inject.
  */
+import { fileURLToPath } from 'node:url';
+import autoload from '@fastify/autoload';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AppConfig } from './config/index.js';
-import { createLogger } from './logger.js';
-import { genReqId } from './lib/request-id.js';
-import { AccessLog } from './lib/access-log.js';
-import { lazyChildLogger } from './lib/lazy-logger.js';
-import { ErrorEnvelope } from './schemas/common.js';
-import configPlugin from './plugins/app/config.js';
-import helmet from './plugins/external/helmet.js';
-import cors from './plugins/external/cors.js';
-import rateLimit from './plugins/external/rate-limit.js';
-import underPressure from './plugins/external/under-pressure.js';
-import swagger from './plugins/external/swagger.js';
-import swaggerUi from './plugins/external/swagger-ui.js';
-import lifecycle from './plugins/app/lifecycle.js';
-import health from './plugins/app/health.js';
-import sentry from './plugins/app/sentry.js';
-import alerts from './plugins/app/alerts.js';
-import outbound from './plugins/app/outbound.js';
-import healthMonitor from './plugins/app/health-monitor.js';
-import requestContext from './plugins/app/request-context.js';
-import errorHandler from './plugins/app/error-handler.js';
-import requestLog from './plugins/app/request-log.js';
-import adminAuth from './plugins/app/admin-auth.js';
-import database from './plugins/app/database.js';
-import metrics from './plugins/app/metrics.js';
-import memoryGuard from './plugins/app/memory-guard.js';
-import redis from './plugins/app/redis.js';
-import cache from './plugins/app/cache.js';
-import queue from './plugins/app/queue.js';
-import { registerRoutes } from './routes/index.js';
+import type { AppConfig } from './config/load.js';
+import { createLogger } from './observability/logger.js';
+import { AccessLog } from './observability/access-log.js';
+import { lazyChildLogger } from './observability/lazy-logger.js';
+import { genReqId } from './http/request-id.js';
+import { ErrorEnvelopeSchema } from './http/error-envelope.js';
+import config from './config/config.plugin.js';
+import lifecycle from './lifecycle/lifecycle.plugin.js';
+import health from './health/health.plugin.js';
+import metrics from './observability/metrics.plugin.js';
+import responseHeaders from './http/response-headers.plugin.js';
+import securityHeaders from './http/security-headers.plugin.js';
+import cors from './http/cors.plugin.js';
+import requestContext from './http/request-context.plugin.js';
+import redis from './redis/redis.plugin.js';
+import rateLimit from './http/rate-limit.plugin.js';
+import errorHandler from './http/error-handler.plugin.js';
+import adminAuth from './http/admin-auth.plugin.js';
+import database from './db/database.plugin.js';
+import cache from './cache/cache.plugin.js';
+import outbound from './outbound/outbound.plugin.js';
+import memoryGuard from './lifecycle/memory-guard.plugin.js';
+import queue from './queue/queue.plugin.js';
+import alerts from './alerts/alerts.plugin.js';
+import healthMonitor from './alerts/health-monitor.plugin.js';
+import sentry from './observability/sentry.plugin.js';
+import loadShedding from './http/load-shedding.plugin.js';
+import swagger from './openapi/swagger.plugin.js';
+import swaggerUi from './openapi/swagger-ui.plugin.js';
 
 export interface BuildOptions {
   /** Logger to use instead of one built from config (tests pass one writing to memory). */
@@ -49,56 +48,75 @@ export interface BuildOptions {
   role?: 'api' | 'worker';
 }
 
-export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const logger = (options.logger ?? createLogger(config)) as FastifyBaseLogger;
+const ROUTES_DIR = fileURLToPath(new URL('./routes', import.meta.url));
+// From TypeScript sources (tests, `npm run dev`, both under tsx) @fastify/autoload must be told it
+// may import .ts files: it recognises tsx only when preloaded with -r, not with --import.
+if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1';
+
+export async function buildApp(appConfig: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = (options.logger ?? createLogger(appConfig)) as FastifyBaseLogger;
   const app = Fastify({
     loggerInstance: logger,
-    logController: new AccessLog(config.SLOW_REQUEST_MS, logger), // one access line per request
-    childLoggerFactory: lazyChildLogger, // request.log is created on first use (lib/lazy-logger.ts)
+    logController: new AccessLog(appConfig.SLOW_REQUEST_MS, logger), // one access line per request
+    childLoggerFactory: lazyChildLogger,
     genReqId,
-    bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    bodyLimit: appConfig.BODY_LIMIT_BYTES,
+    trustProxy: appConfig.TRUST_PROXY,
     // Deliberate server timeouts: whole request, idle keep-alive (headers: below).
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: appConfig.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: appConfig.KEEP_ALIVE_TIMEOUT_MS,
     // On close: finish in-flight requests, drop idle keep-alive sockets, 503 anything new.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // Default 10 s is too short for a first embedded-database initdb (+ migrations) on a small instance.
+    // The first boot of the embedded database (initdb + migrations) can take longer than the default 10 s.
     pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.headersTimeout = config.HEADERS_TIMEOUT_MS;
-  app.addSchema(ErrorEnvelope);
+  app.server.headersTimeout = appConfig.HEADERS_TIMEOUT_MS;
+  app.addSchema(ErrorEnvelopeSchema);
 
-  await app.register(configPlugin, { config });
-
-  await app.register(helmet);
-  await app.register(cors);
-  await app.register(rateLimit);
-  await app.register(swagger);
-
+  await app.register(config, { config: appConfig });
   await app.register(lifecycle);
   await app.register(health);
-  await app.register(sentry); // early: its shutdown step (flush) runs last
-  await app.register(alerts); // early: its shutdown step (deliveries in flight) runs late
-  await app.register(outbound);
-  await app.register(healthMonitor);
-  await app.register(requestContext);
-  await app.register(errorHandler);
-  await app.register(requestLog);
-  await app.register(adminAuth);
-  await app.register(database);
   await app.register(metrics);
-  await app.register(memoryGuard);
+
+  // Backing services, each with its fallback.
+  await app.register(database);
   await app.register(redis);
+
+  // The request edge: ids and headers on every response, CORS, error envelope, rate limits, auth.
+  await app.register(responseHeaders);
+  await app.register(securityHeaders);
+  await app.register(cors);
+  await app.register(requestContext);
+  await app.register(rateLimit);
+  await app.register(errorHandler);
+  await app.register(adminAuth);
+
+  // Work: cache, outbound calls, the job queue.
   await app.register(cache);
+  await app.register(outbound);
+  await app.register(memoryGuard);
   await app.register(queue, { role: options.role });
 
-  await app.register(underPressure); // late: boot work is not sampled as pressure, and shed replies get the request id
-  if (options.role !== 'worker') await app.register(swaggerUi); // after the error handler: see plugins/external/swagger-ui.ts
+  // Watching it all: alerts, the health monitor, Sentry; then load shedding, which starts sampling
+  // only now so the heavy boot work above is not read as overload.
+  await app.register(alerts);
+  await app.register(healthMonitor);
+  await app.register(sentry);
+  await app.register(loadShedding);
+
+  await app.register(swagger);
+  if (options.role !== 'worker') await app.register(swaggerUi);
   await options.configure?.(app);
-  await registerRoutes(app, options.role);
+  await app.register(autoload, {
+    dir: ROUTES_DIR,
+    // Ops endpoints (routes/ops) live at the root; every other folder is a path prefix (api/v1).
+    dirNameRoutePrefix: (_parent, folder) => (folder === 'ops' ? false : folder),
+    ignorePattern: /\.schema\.(ts|js)$/,
+    // The worker process answers only the platform's probes.
+    ...(options.role === 'worker' ? { matchFilter: (path: string) => /[/\\]ops[/\\]probes\.(ts|js)$/.test(path) } : {}),
+  });
   return app;
 }

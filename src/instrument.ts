@@ -7,8 +7,8 @@
  * fields (src/config/sections/sentry.ts). An invalid value is ignored here; the validation in
  * start.ts then stops the boot and names it.
  */
-import { loadDotEnv } from './config/index.js';
-import { sentryInitOptions, sentrySettings } from './lib/sentry.js';
+import { loadDotEnv } from './config/load.js';
+import { sentryInitOptions, sentrySettings } from './observability/sentry.js';
 
 loadDotEnv();
 const settings = sentrySettings(process.env);

@@ -4,9 +4,9 @@
  * real server without a second copy of this sequence.
  */
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, loadConfig, loadDotEnv } from './config/index.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config/load.js';
 import { buildApp } from './app.js';
-import { installDrain } from './drain.js';
+import { installDrain } from './lifecycle/drain.js';
 
 export interface StartOptions {
   /** Passed to buildApp: lets test fixtures add routes to a real server. */

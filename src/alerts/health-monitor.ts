@@ -3,7 +3,7 @@
  * `threshold` runs in a row is "failing" (once, not on every run after), and a failing check that
  * passes again has "recovered". One bad run is noise; `threshold` in a row is an outage.
  */
-import type { CheckResult } from '../plugins/app/health.js';
+import type { CheckResult } from '../health/registry.js';
 
 export type Transition =
   | { kind: 'failing'; name: string; critical: boolean; failures: number; error: string }

@@ -14,7 +14,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
-import type { AppConfig } from '../config/index.js';
+import type { AppConfig } from '../config/load.js';
 import { PGLITE_MEMORY } from '../config/sections/database.js';
 import { migrate, pgliteMigrationConnection, pgMigrationConnection, readMigrations, type MigrateResult, type MigrationLog } from './migrate.js';
 import { openMigratedMemoryPglite, openPgliteDir } from './pglite.js';

@@ -4,7 +4,7 @@
  * Prisma client (P-codes wrapping either). One classifier, used by the guard, the breaker, the
  * retry policy and the health check, so "down" means the same thing everywhere.
  */
-import { HttpError, ServiceUnavailableError } from '../lib/errors.js';
+import { HttpError, ServiceUnavailableError } from '../http/errors.js';
 
 /** Node socket errors that mean "no usable connection". */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);

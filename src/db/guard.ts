@@ -26,7 +26,7 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
-import { breakerStateName, type BreakerState } from '../lib/circuit-state.js';
+import { breakerStateName, type BreakerState } from '../shared/circuit-state.js';
 import { isConnectionError, isInfrastructureFailure, isTransient, toHttpError, unavailable } from './errors.js';
 import type { DbMonitor, MonitorLog } from './monitor.js';
 

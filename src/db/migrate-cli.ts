@@ -15,9 +15,9 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
-import { loadDotEnv } from '../config/index.js';
+import { loadDotEnv } from '../config/load.js';
 import { database, PGLITE_MEMORY } from '../config/sections/database.js';
-import { maskUrl } from '../lib/mask.js';
+import { maskUrl } from '../shared/mask.js';
 import { describeDbError, isConnectionError } from './errors.js';
 import { DEFAULT_MIGRATIONS_DIR, MigrationError, migrate, pgMigrationConnection, readMigrations, type MigrationLog } from './migrate.js';
 

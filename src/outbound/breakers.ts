@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 
-import { breakerStateName, type BreakerState } from '../lib/circuit-state.js';
+import { breakerStateName, type BreakerState } from '../shared/circuit-state.js';
 
 export type { BreakerState };
 

@@ -4,7 +4,7 @@
  * because 5xx messages reach clients; the target host is a property (it appears in logs) rather
  * than part of the message, so internal hostnames never leak to the public.
  */
-import { HttpError, ServiceUnavailableError } from '../lib/errors.js';
+import { HttpError, ServiceUnavailableError } from '../http/errors.js';
 
 /** The target's circuit breaker is open: we did not call it. */
 export class CircuitOpenError extends ServiceUnavailableError {

@@ -16,8 +16,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError } from 'cockatiel';
-import { currentRequestId } from '../lib/request-context.js';
-import { REQUEST_ID_HEADER } from '../lib/request-id.js';
+import { currentRequestId } from '../http/request-context.js';
+import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import type { BreakerRegistry } from './breakers.js';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnreachableError } from './errors.js';
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, backoffDelay, delayAfterResponse } from './retry.js';

@@ -7,7 +7,7 @@
  * Every database call goes through `guard` (app.dbGuard): database down → 503 + Retry-After.
  */
 import { randomUUID } from 'node:crypto';
-import { HttpError, ServiceUnavailableError } from '../lib/errors.js';
+import { HttpError, ServiceUnavailableError } from '../http/errors.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobRow, Ledger } from './ledger.js';
 

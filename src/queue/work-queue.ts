@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RedisHub } from '../lib/redis-hub.js';
+import type { RedisHub } from '../redis/redis-hub.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobRow, Ledger } from './ledger.js';
 import { Runner, type JobEvent } from './runner.js';

@@ -13,7 +13,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RedisHub } from '../../lib/redis-hub.js';
+import type { RedisHub } from '../../redis/redis-hub.js';
 import { MAX_PRIORITY, type Backend, type QueueEntry, type RunFn } from '../backend.js';
 
 export interface BullOptions {

@@ -3,9 +3,9 @@
  * /health/details – everything an operator needs, behind the admin token.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CheckResult, errorRef } from '../../schemas/common.js';
-import { summarize } from '../../plugins/app/health.js';
-import { buildInfo } from '../../lib/build-info.js';
+import { errorRef } from '../../http/error-envelope.js';
+import { CheckResultSchema as CheckResult, summarize } from '../../health/registry.js';
+import { buildInfo } from '../../shared/build-info.js';
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 

@@ -2,9 +2,9 @@
  * What is running and how it is configured: /version, /config (secrets removed), /cors-debug.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { publicConfig } from '../../config/index.js';
-import { buildInfo } from '../../lib/build-info.js';
-import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS } from '../../lib/cors-origins.js';
+import { publicConfig } from '../../config/load.js';
+import { buildInfo } from '../../shared/build-info.js';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS } from '../../http/cors-origins.js';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 

@@ -4,9 +4,9 @@
  * (compared in constant time, like the admin token: lib/bearer-token.ts).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorRef } from '../../schemas/common.js';
-import { bearerToken } from '../../lib/bearer-token.js';
-import { HttpError } from '../../lib/errors.js';
+import { errorRef } from '../../http/error-envelope.js';
+import { bearerToken } from '../../http/bearer-token.js';
+import { HttpError } from '../../http/errors.js';
 
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {

@@ -5,8 +5,7 @@
  *  /ready – should this instance receive traffic? 503 while draining or a critical check fails.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CheckResult } from '../../schemas/common.js';
-import { summarize } from '../../plugins/app/health.js';
+import { CheckResultSchema as CheckResult, summarize } from '../../health/registry.js';
 
 const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready'), Type.Literal('draining')]),

@@ -6,10 +6,10 @@
  *   POST   /jobs/:id/retry   put a dead job back on the queue (admin)
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorRef } from '../../../schemas/common.js';
-import { CreateJobBody, CreateJobHeaders, Job, JobList, JobParams, ListJobsQuery, toDto, type JobDto } from '../../../schemas/jobs.js';
+import { errorRef } from '../../../http/error-envelope.js';
+import { CreateJobBody, CreateJobHeaders, Job, JobList, JobParams, ListJobsQuery, toDto, type JobDto } from './jobs.schema.js';
 import { decodeCursor } from '../../../queue/ledger.js';
-import { HttpError } from '../../../lib/errors.js';
+import { HttpError } from '../../../http/errors.js';
 
 /** Finished jobs do not change (a retry only applies to dead ones, which are not cached). */
 const CACHE_TTL_MS = 5 * 60_000;

@@ -1,0 +1,116 @@
+/**
+ * Loads and validates configuration once, at boot. Everything else reads the frozen object this
+ * returns and never touches process.env (tests build apps from plain objects the same way).
+ */
+import { existsSync } from 'node:fs';
+import { invalidCorsRule } from '../http/cors-origins.js';
+import { maskUrl } from '../shared/mask.js';
+import { ENV_ALIASES, envSchema, SECRET_KEYS, URL_KEYS } from './schema.js';
+
+type Parsed = ReturnType<typeof envSchema.parse>;
+
+export type AppConfig = Readonly<
+  Omit<Parsed, 'LOG_PRETTY' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READINESS_DRAIN_DELAY_MS'> & {
+    LOG_PRETTY: boolean;
+    TRUST_PROXY: boolean;
+    CORS_ORIGINS: readonly string[];
+    READINESS_DRAIN_DELAY_MS: number;
+    /** True when Railway's injected variables are present. */
+    ON_RAILWAY: boolean;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function shown(key: string, raw: string | undefined): string {
+  if (raw === undefined) return 'nothing';
+  if (SECRET_KEYS.has(key)) return `a value of ${raw.length} characters`;
+  return JSON.stringify(URL_KEYS.has(key) ? maskUrl(raw) : raw);
+}
+
+/**
+ * Parse `env` into an AppConfig. Empty strings count as unset (platform dashboards often leave
+ * blank variables behind). Throws ConfigError listing every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const input: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
+  for (const [alias, name] of Object.entries(ENV_ALIASES)) if (input[name] === undefined && input[alias] !== undefined) input[name] = input[alias];
+
+  const result = envSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'config');
+      return `${key} ${issue.message}, got ${shown(key, input[key])}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const c = result.data;
+  const production = c.NODE_ENV === 'production';
+  const onRailway = Boolean(c.RAILWAY_ENVIRONMENT_NAME ?? c.RAILWAY_DEPLOYMENT_ID);
+  const config = {
+    ...c,
+    ON_RAILWAY: onRailway,
+    LOG_PRETTY: c.LOG_PRETTY ?? (Boolean(process.stdout.isTTY) && !production),
+    TRUST_PROXY: c.TRUST_PROXY ?? onRailway,
+    CORS_ORIGINS: c.CORS_ORIGINS ?? (production ? [] : ['*']),
+    READINESS_DRAIN_DELAY_MS: c.READINESS_DRAIN_DELAY_MS ?? (production ? 3000 : 0),
+  };
+
+  // Rules that involve more than one variable.
+  const problems: string[] = [];
+  for (const rule of config.CORS_ORIGINS) {
+    const why = invalidCorsRule(rule);
+    if (why) problems.push(`CORS_ORIGINS ${why}`);
+  }
+  if (production && config.CORS_ORIGINS.includes('*')) {
+    problems.push('CORS_ORIGINS must list explicit origins in production ("*" is only allowed outside production), got "*"');
+  }
+  if (config.READINESS_DRAIN_DELAY_MS >= config.SHUTDOWN_TIMEOUT_MS) {
+    problems.push(
+      `READINESS_DRAIN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS}), got "${config.READINESS_DRAIN_DELAY_MS}"`,
+    );
+  }
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS (${config.REQUEST_TIMEOUT_MS}), got "${config.HEADERS_TIMEOUT_MS}"`,
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** Build a config for tests and scripts: defaults plus overrides, without reading process.env.
+ * DATABASE_URL defaults to `pglite:memory` so a test app never touches ./data. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  // Load shedding off unless a test opts in: on a busy CI machine event-loop utilisation crosses
+  // its threshold and unrelated answers would become 503s. Real processes (loadConfig) keep it on.
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'pglite:memory', LOAD_SHEDDING_ENABLED: 'false', ...overrides });
+}
+
+/** Load `.env` into process.env when present; real environment variables win. Never required. */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}
+
+/** The config as safe to show: secrets removed, URL credentials masked. */
+export function publicConfig(config: AppConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (SECRET_KEYS.has(k)) {
+      out[k] = v === undefined ? null : '[set]';
+    } else if (typeof v === 'string' && (URL_KEYS.has(k) || /:\/\/[^/]*@/.test(v))) {
+      out[k] = maskUrl(v);
+    } else {
+      out[k] = v ?? null;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+/**
+ * Health registry. Components add checks (`app.health.register`) and stats providers
+ * (`app.health.addStats`); /ready, /health and /health/details only read from here, so a new
+ * component shows up everywhere without touching the routes.
+ */
+import { Type } from 'typebox';
+
+export interface HealthCheck {
+  name: string;
+  /** A critical check failing makes /ready and /health 503; a non-critical one only "degraded". */
+  critical: boolean;
+  /** A check that has not answered by then counts as failed. */
+  timeoutMs?: number;
+  /** Current mode for banners and /health, e.g. "postgres" or "pglite (./data)". */
+  mode?: () => string;
+  /** Resolve (optionally with details) when healthy; throw when not. */
+  check: () => Promise<Record<string, unknown> | void>;
+}
+
+export interface CheckResult {
+  status: 'up' | 'down';
+  critical: boolean;
+  latencyMs: number;
+  mode?: string;
+  error?: string;
+  details?: Record<string, unknown>;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+export class HealthRegistry {
+  #checks: HealthCheck[] = [];
+  #stats = new Map<string, () => unknown>();
+
+  register(check: HealthCheck): void {
+    if (this.#checks.some((c) => c.name === check.name)) throw new Error(`health check "${check.name}" registered twice`);
+    this.#checks.push(check);
+  }
+
+  addStats(name: string, provider: () => unknown): void {
+    this.#stats.set(name, provider);
+  }
+
+  /** name → mode, for the boot banner. */
+  modes(): Record<string, string> {
+    return Object.fromEntries(this.#checks.map((c) => [c.name, c.mode?.() ?? 'on']));
+  }
+
+  async run(): Promise<Record<string, CheckResult>> {
+    const results = await Promise.all(this.#checks.map((c) => runOne(c)));
+    return Object.fromEntries(this.#checks.map((c, i) => [c.name, results[i]!]));
+  }
+
+  stats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, provider] of this.#stats) {
+      try {
+        out[name] = provider();
+      } catch (err) {
+        out[name] = { error: (err as Error).message };
+      }
+    }
+    return out;
+  }
+}
+
+async function runOne(c: HealthCheck): Promise<CheckResult> {
+  const t0 = performance.now();
+  const timeoutMs = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const base = { critical: c.critical, ...(c.mode ? { mode: c.mode() } : {}) };
+  try {
+    const details = await Promise.race([
+      c.check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'up', ...base, latencyMs: elapsed(t0), ...(details ? { details } : {}) };
+  } catch (err) {
+    return { status: 'down', ...base, latencyMs: elapsed(t0), error: (err as Error).message || String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const elapsed = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
+
+/** Overall status: unhealthy if a critical check is down, degraded if any other is. */
+export function summarize(results: Record<string, CheckResult>): 'healthy' | 'degraded' | 'unhealthy' {
+  let status: 'healthy' | 'degraded' | 'unhealthy' = 'healthy';
+  for (const r of Object.values(results)) {
+    if (r.status === 'down') {
+      if (r.critical) return 'unhealthy';
+      status = 'degraded';
+    }
+  }
+  return status;
+}
+
+/** A check's result as the ops routes show it. */
+export const CheckResultSchema = Type.Object({
+  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  critical: Type.Boolean(),
+  latencyMs: Type.Number(),
+  mode: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});

@@ -1,0 +1,75 @@
+/**
+ * `app.outbound`: the HTTP client for calling other services (src/outbound/http-client.ts), with
+ * one circuit breaker per target host. Breaker states appear in /health/details (stats
+ * "outbound") and in metrics (circuit_breaker_state, circuit_breaker_opens_total); a breaker
+ * opening is logged and raises an alert (plugins/app/alerts.ts listens to `app.outbound.breakers`).
+ * Job handlers reach the same client through `outbound()` (src/outbound/context.ts).
+ */
+import fp from 'fastify-plugin';
+import { Counter, Gauge } from 'prom-client';
+import { buildInfo } from '../shared/build-info.js';
+import { BreakerRegistry, type BreakerState } from './breakers.js';
+import { HttpClient } from './http-client.js';
+import { installOutbound } from './context.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    outbound: HttpClient;
+  }
+}
+
+const STATE_CODE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 2 };
+
+export default fp(
+  async (app) => {
+    const c = app.config;
+    const breakers = new BreakerRegistry({ threshold: c.OUTBOUND_BREAKER_THRESHOLD, resetMs: c.OUTBOUND_BREAKER_RESET_MS });
+    const { name, version } = buildInfo();
+    const client = new HttpClient({
+      breakers,
+      timeoutMs: c.OUTBOUND_TIMEOUT_MS,
+      retries: c.OUTBOUND_RETRIES,
+      maxDelayMs: c.OUTBOUND_RETRY_MAX_DELAY_MS,
+      userAgent: `${name}/${version}`,
+    });
+    app.decorate('outbound', client);
+
+    const log = app.log.child({ component: 'outbound' });
+    breakers.on('open', (b) =>
+      log.warn(
+        b,
+        `circuit breaker for ${b.host} opened after ${breakers.threshold} consecutive failures (${b.lastError}); failing fast until ${b.halfOpenAt}`,
+      ),
+    );
+    breakers.on('half-open', (b) => log.info(b, `circuit breaker for ${b.host} half-open: letting one trial call through`));
+    breakers.on('close', (b) => log.info(b, `circuit breaker for ${b.host} closed: calls flow again`));
+
+    app.health.addStats('outbound', () => ({ ...client.stats, breakers: breakers.snapshot() }));
+
+    // The `http` job takes URLs from API clients: outside production any host, in production only
+    // the hosts listed (server-side request forgery: internal services, cloud metadata...).
+    const jobAllowedHosts = c.HTTP_JOB_ALLOWED_HOSTS ?? (c.NODE_ENV === 'production' ? [] : ['*']);
+    const uninstall = installOutbound({ client, jobAllowedHosts });
+    app.lifecycle.onShutdown('outbound', uninstall);
+
+    const registers = [app.metrics.registry];
+    new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'Outbound circuit breaker per target host: 0 closed, 1 half-open, 2 open',
+      labelNames: ['target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of Object.values(breakers.snapshot())) this.set({ target: b.host }, STATE_CODE[b.state]);
+      },
+    });
+    const opens = new Counter({
+      name: 'circuit_breaker_opens_total',
+      help: 'Times an outbound circuit breaker opened',
+      labelNames: ['target'],
+      registers,
+    });
+    breakers.on('open', (b) => opens.inc({ target: b.host }));
+  },
+  { name: 'outbound', dependencies: ['config', 'lifecycle', 'health', 'metrics'] },
+);

@@ -1,0 +1,29 @@
+/**
+ * The documentation cannot drift from the config schema: every variable the service reads is
+ * listed in .env.example and in the README's configuration table, and nothing else is.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { envSchema } from '../../src/config/schema.js';
+
+const keys = Object.keys(envSchema.shape).filter((k) => !k.startsWith('RAILWAY_'));
+
+test('.env.example lists every variable of the config schema, and only those', () => {
+  const text = readFileSync('.env.example', 'utf8');
+  const listed = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+  for (const k of keys) assert.ok(listed.includes(k), `${k} missing from .env.example`);
+  const aliases = ['LOCAL_QUEUE_CONCURRENCY', 'LOCAL_QUEUE_MAX_SIZE', 'LOCAL_QUEUE_TIMEOUT_MS'];
+  for (const k of listed) assert.ok(keys.includes(k) || aliases.includes(k), `.env.example lists ${k}, which the schema does not know`);
+});
+
+test('README documents every variable and the two quick-start commands', () => {
+  const text = readFileSync('README.md', 'utf8');
+  for (const k of keys) assert.match(text, new RegExp(`\\| \`${k}\` \\|`), `${k} missing from the README table`);
+  assert.match(text, /npm install && npm start/);
+  assert.match(text, /npm install && npm test/);
+});
+
+test('.ci/run runs the README test command', () => {
+  assert.match(readFileSync('.ci/run', 'utf8'), /npm test/);
+});

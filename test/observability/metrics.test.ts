@@ -1,0 +1,181 @@
+/**
+ * GET /metrics (plugins/app/metrics.ts, routes/ops/metrics.ts): valid Prometheus text, the
+ * request histogram moves with requests and is labelled by route pattern, component stats are
+ * exported, other components can register their own metrics, METRICS_TOKEN protects it, and the
+ * hand-rolled request histogram (lib/request-histogram.ts) buckets and exposes like prom-client.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Counter, Registry } from 'prom-client';
+import { Type } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { RequestHistogram } from '../../src/observability/request-histogram.js';
+import { build } from '../helpers/build.js';
+import { needs, REDIS_URL } from '../helpers/services.js';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+// Values as Prometheus parses them (Go's ParseFloat: NaN/Inf in any case; prom-client writes "Nan").
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (-?[0-9.]+(?:e[+-]?\\d+)?|[Nn]a[Nn]|\\+Inf|-Inf)(?: -?\\d+)?$`);
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
+
+/** Parse the Prometheus text exposition format strictly: any line that does not parse fails. */
+function parseProm(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const samples: Sample[] = [];
+  const types = new Map<string, string>();
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
+    if (line.startsWith('# HELP ')) {
+      assert.match(line, new RegExp(`^# HELP ${NAME} `), `line ${i + 1}: ${line}`);
+      continue;
+    }
+    if (line.startsWith('# TYPE ')) {
+      const m = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
+      assert.ok(m, `line ${i + 1}: ${line}`);
+      types.set(m[1]!, m[2]!);
+      continue;
+    }
+    const m = SAMPLE.exec(line);
+    assert.ok(m, `line ${i + 1} is not a valid sample: ${line}`);
+    const labels: Record<string, string> = {};
+    if (m[2]) {
+      LABEL.lastIndex = 0;
+      let consumed = 0;
+      let l: RegExpExecArray | null;
+      while ((l = LABEL.exec(m[2]))) {
+        labels[l[1]!] = l[2]!;
+        consumed = LABEL.lastIndex;
+      }
+      assert.equal(consumed, m[2].length, `line ${i + 1}: bad labels: ${line}`);
+    }
+    samples.push({ name: m[1]!, labels, value: /^nan$/i.test(m[3]!) ? NaN : Number(m[3]!.replace('+Inf', 'Infinity')) });
+  }
+  return { samples, types };
+}
+
+const find = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+
+function withRoutes(app: FastifyInstance) {
+  app.get(
+    '/api/test/items/:id',
+    { schema: { tags: ['test'], summary: 'test route', params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ id: Type.String() }) } } },
+    async (request) => ({ id: (request.params as { id: string }).id }),
+  );
+  app.health.addStats('demo', () => ({ waiting: 3, active: 1, breaker: { state: 'open', failures: 5 }, url: 'redis://:secret@host', healthy: true }));
+  app.health.addStats('broken', () => {
+    throw new Error('stats failed');
+  });
+}
+
+async function scrape(app: FastifyInstance, headers: Record<string, string> = {}) {
+  const res = await app.inject({ url: '/metrics', headers });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  return parseProm(res.body);
+}
+
+test('/metrics is valid Prometheus text with process, HTTP and component metrics, and moves with requests', async (t) => {
+  const app = await build(t, {}, { configure: withRoutes });
+  const before = await scrape(app);
+  for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    assert.equal(find(before.samples, name).length, 1, `${name} missing`);
+  }
+  assert.equal(before.types.get('http_request_duration_seconds'), 'histogram');
+
+  const count = (samples: Sample[], labels: Record<string, string>) =>
+    find(samples, 'http_request_duration_seconds_count', labels).reduce((a, s) => a + s.value, 0);
+  const liveBefore = count(before.samples, { method: 'GET', route: '/live', status_code: '200' });
+
+  for (let i = 0; i < 3; i++) assert.equal((await app.inject('/live')).statusCode, 200);
+  await app.inject('/api/test/items/a1');
+  await app.inject('/api/test/items/b2');
+  await app.inject('/no/such/route');
+
+  const after = await scrape(app);
+  assert.equal(count(after.samples, { method: 'GET', route: '/live', status_code: '200' }), liveBefore + 3);
+  // Labelled by route pattern, never by the raw URL; unmatched requests share one label.
+  assert.equal(count(after.samples, { route: '/api/test/items/:id', status_code: '200' }), 2);
+  assert.equal(find(after.samples, 'http_request_duration_seconds_count').filter((s) => s.labels.route?.includes('a1')).length, 0);
+  assert.equal(count(after.samples, { route: 'unmatched', status_code: '404' }), 1);
+  // Buckets are cumulative and end at +Inf = count.
+  const buckets = find(after.samples, 'http_request_duration_seconds_bucket', { route: '/api/test/items/:id', status_code: '200' });
+  assert.equal(buckets.at(-1)!.labels.le, '+Inf');
+  assert.equal(buckets.at(-1)!.value, 2);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value);
+
+  // Component stats from app.health.addStats: numbers and booleans as values, enum-like states as labels.
+  assert.deepEqual(
+    find(after.samples, 'component_stat', { component: 'demo' }).map((s) => [s.labels.stat, s.value]),
+    [['waiting', 3], ['active', 1], ['breaker.failures', 5], ['healthy', 1]],
+  );
+  assert.deepEqual(find(after.samples, 'component_state', { component: 'demo' }).map((s) => [s.labels.field, s.labels.state, s.value]), [['breaker.state', 'open', 1]]);
+  assert.equal(find(after.samples, 'component_state', { component: 'redis', field: 'status', state: 'disabled' }).length, 1);
+  assert.doesNotMatch(JSON.stringify(after.samples), /secret/);
+  // Redis not configured: no redis_up sample.
+  assert.equal(find(after.samples, 'redis_up').length, 0);
+});
+
+test('other components register their own metrics on app.metrics.registry', async (t) => {
+  let counter: Counter | undefined;
+  const app = await build(t, {}, {
+    configure: (a) => {
+      counter = new Counter({ name: 'test_things_total', help: 'things', labelNames: ['kind'], registers: [a.metrics.registry] });
+    },
+  });
+  counter!.inc({ kind: 'a' }, 2);
+  const { samples, types } = await scrape(app);
+  assert.equal(types.get('test_things_total'), 'counter');
+  assert.deepEqual(find(samples, 'test_things_total'), [{ name: 'test_things_total', labels: { kind: 'a' }, value: 2 }]);
+});
+
+test('METRICS_TOKEN protects /metrics; METRICS_ENABLED=false removes it', async (t) => {
+  const token = 'metrics-token-0123456789';
+  const app = await build(t, { METRICS_TOKEN: token });
+  const open = await app.inject('/metrics');
+  assert.equal(open.statusCode, 401);
+  assert.equal(open.headers['www-authenticate'], 'Bearer');
+  assert.equal(open.json().message, 'A valid metrics token is required (Authorization: Bearer <METRICS_TOKEN>)');
+  assert.equal((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode, 401);
+  await scrape(app, { authorization: `Bearer ${token}` });
+  // The token is a secret: never shown by /config.
+  assert.equal((await app.inject('/config')).json().METRICS_TOKEN, '[set]');
+
+  const off = await build(t, { METRICS_ENABLED: 'false' });
+  assert.equal((await off.inject('/metrics')).statusCode, 404);
+  assert.ok(off.metrics.registry, 'the registry exists even when metrics are not served');
+});
+
+test('with Redis configured: redis_up and the Redis component state', async (t) => {
+  if (!(await needs(t, 'redis'))) return;
+  const app = await build(t, { REDIS_URL, REDIS_KEY_PREFIX: `metricstest_${process.pid}_${Date.now()}` });
+  const { samples } = await scrape(app);
+  assert.deepEqual(find(samples, 'redis_up').map((s) => s.value), [1]);
+  assert.equal(find(samples, 'component_state', { component: 'redis', field: 'status', state: 'up' }).length, 1);
+});
+
+test('RequestHistogram: a value on a bucket bound counts in that bucket; buckets are cumulative; exposition like prom-client', async () => {
+  const registry = new Registry();
+  const h = new RequestHistogram('req_seconds', 'test', [0.1, 0.5, 1], registry);
+  h.observe('GET', '/a', 200, 0.1);
+  h.observe('GET', '/a', 200, 0.3);
+  h.observe('GET', '/a', 200, 7);
+  h.observe('POST', '/a', 201, 0.01);
+  const text = await registry.metrics();
+  const get = (series: string) => Number(new RegExp(`^${series.replace(/[{}."+]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.match(text, /# TYPE req_seconds histogram/);
+  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.1"}'), 1);
+  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.5"}'), 2);
+  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="1"}'), 2);
+  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="+Inf"}'), 3);
+  assert.equal(get('req_seconds_count{method="GET",route="/a",status_code="200"}'), 3);
+  assert.equal(get('req_seconds_sum{method="GET",route="/a",status_code="200"}'), 7.4);
+  assert.equal(get('req_seconds_count{method="POST",route="/a",status_code="201"}'), 1);
+  registry.resetMetrics();
+  assert.doesNotMatch(await registry.metrics(), /req_seconds_count/);
+});
