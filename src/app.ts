@@ -12,7 +12,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
 import { AccessLog } from './observability/access-log.js';
-import { lazyChildLogger } from './observability/lazy-logger.js';
 import { genReqId } from './http/request-id.js';
 import { ErrorEnvelopeSchema } from './http/error-envelope.js';
 import config from './config/config.plugin.js';
@@ -57,8 +56,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   const logger = (options.logger ?? createLogger(appConfig)) as FastifyBaseLogger;
   const app = Fastify({
     loggerInstance: logger,
-    logController: new AccessLog(appConfig.SLOW_REQUEST_MS, logger), // one access line per request
-    childLoggerFactory: lazyChildLogger,
+    logController: new AccessLog(appConfig.SLOW_REQUEST_MS),
     genReqId,
     bodyLimit: appConfig.BODY_LIMIT_BYTES,
     trustProxy: appConfig.TRUST_PROXY,

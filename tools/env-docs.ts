@@ -1,79 +1,94 @@
 /**
- * Regenerates the configuration docs from the config schema's section files, so they cannot
- * drift: the README table (between the env-table markers) and .env.example.
- *   npm run docs:env
- * Each variable's doc is the /** comment above it in src/config/sections/<section>.ts and its
- * default is the `.prefault('…')` value (or "unset" / what the comment says for derived defaults).
+ * `npm run docs:env`: regenerates the configuration docs from the config schema, so they cannot
+ * drift: the README tables (between the env-table markers) and .env.example. Every variable's
+ * text, default and handling come from its declaration (src/config/fields.ts `env()`), sections
+ * from SECTIONS in src/config/schema.ts: a new section or variable needs no edit here.
+ *
+ * Two groups, in both files: the handful of variables a deployment sets ("essential"), then the
+ * tuning knobs, by section, whose defaults are safe.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { envSchema, SECTIONS } from '../src/config/schema.js';
+import { envDoc, type EnvDoc } from '../src/config/fields.js';
 
-const SECTIONS: [file: string, title: string][] = [
-  ['server', 'Server'],
-  ['security', 'Security'],
-  ['lifecycle', 'Shutdown'],
-  ['database', 'Database (Postgres via Prisma, or embedded PGlite)'],
-  ['redis', 'Redis'],
-  ['queue', 'Work queue and jobs'],
-  ['protection', 'Rate limiting, load shedding, memory guard'],
-  ['observability', 'Metrics and API docs'],
-  ['sentry', 'Sentry'],
-  ['outbound', 'Outbound HTTP calls'],
-  ['alerts', 'Alerts and health monitor'],
-];
-
-/** Railway reference-variable hints, shown in .env.example under the variable. */
-const HINTS: Record<string, string> = {
-  DATABASE_URL: 'On Railway: DATABASE_URL=${{Postgres.DATABASE_URL}}',
-  REDIS_URL: 'On Railway: REDIS_URL=${{Redis.REDIS_URL}}',
-};
-
-interface Var {
+export interface DocVar {
   name: string;
-  doc: string;
+  section: string;
+  doc: EnvDoc;
+  /** The default as it would be written in the environment, 'required', or null (unset). */
   def: string | null;
 }
 
-function parse(file: string): Var[] {
-  const src = readFileSync(`src/config/sections/${file}.ts`, 'utf8');
-  const out: Var[] = [];
-  const re = /\/\*\*((?:(?!\*\/)[\s\S])*?)\*\/\s*\n\s*([A-Z][A-Z0-9_]+):\s*([^\n]*(?:\n\s+\.[^\n]*)*)/g;
-  for (const m of src.matchAll(re)) {
-    const doc = m[1]!
-      .split('\n')
-      .map((l) => l.replace(/^\s*\*\s?/, '').trim())
-      .filter(Boolean)
-      .join(' ');
-    const def = /\.prefault\((?:'([^']*)'|String\(([^)]*)\))\)/.exec(m[3]!);
-    out.push({ name: m[2]!, doc, def: def ? (def[1] ?? String(eval(def[2]!))) : null });
+/** Parsing an empty environment gives each default; a variable the parse complains about is required. */
+function defaults(): { values: Record<string, unknown>; required: Set<string> } {
+  const result = envSchema.safeParse({});
+  if (result.success) return { values: result.data, required: new Set() };
+  const required = new Set(result.error.issues.map((i) => String(i.path[0])));
+  const optionalised = envSchema.partial().safeParse({});
+  return { values: optionalised.success ? optionalised.data : {}, required };
+}
+
+const asEnv = (v: unknown): string | null => (v === undefined ? null : Array.isArray(v) ? v.join(',') : String(v));
+
+export function documentedVars(): DocVar[] {
+  const { values, required } = defaults();
+  const out: DocVar[] = [];
+  for (const s of SECTIONS) {
+    for (const [name, field] of Object.entries(s.fields)) {
+      const doc = envDoc(field) ?? { doc: '' };
+      if (doc.injected) continue;
+      out.push({ name, section: s.title, doc, def: required.has(name) ? 'required' : asEnv((values as Record<string, unknown>)[name]) });
+    }
   }
   return out;
 }
 
-const sections = SECTIONS.map(([file, title]) => ({ title, vars: parse(file) }));
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+const shownDefault = (v: DocVar) => (v.def === 'required' ? '**required**' : v.def !== null ? `\`${v.def}\`` : (v.doc.defaultText ?? 'unset'));
 
-const clean = (doc: string) => doc.replace(/\s*Default[^.]*\.?\s*$/i, '').replace(/\s*\(default[^)]*\)/i, '').trim();
-
-// README table
-const rows = sections.flatMap((s) => s.vars.map((v) => `| \`${v.name}\` | ${v.def === null ? 'unset' : `\`${v.def}\``} | ${v.doc.replace(/\|/g, '\\|')} |`));
-const table = ['<!-- env-table:start -->', '| variable | default | what it does |', '| --- | --- | --- |', ...rows, '<!-- env-table:end -->'].join('\n');
-const readme = readFileSync('README.md', 'utf8');
-writeFileSync('README.md', readme.replace(/<!-- env-table:start -->[\s\S]*<!-- env-table:end -->/, table));
-
-// .env.example
-const lines = [
-  '# railfast configuration. Copy to .env for local use (loaded when present, never required).',
-  '# Every variable is optional; the value shown is the default, and commented-out ones are unset',
-  '# or derived. Invalid values stop the boot with a message naming the variable.',
-  '# Generated from src/config/sections by `npm run docs:env`.',
-];
-for (const s of sections) {
-  lines.push('', `# ── ${s.title} ${'─'.repeat(Math.max(4, 70 - s.title.length))}`);
-  for (const v of s.vars) {
-    lines.push(`# ${clean(v.doc)}`);
-    if (HINTS[v.name]) lines.push(`# ${HINTS[v.name]}`);
-    lines.push(v.def === null ? `# ${v.name}=` : `${v.name}=${v.def}`);
+function readmeTables(vars: DocVar[]): string {
+  const row = (v: DocVar) => `| \`${v.name}\` | ${cell(shownDefault(v))} | ${cell(v.doc.doc)}${v.doc.secret ? ' Secret.' : ''} |`;
+  const head = ['| variable | default | what it does |', '| --- | --- | --- |'];
+  const lines = ['<!-- env-table:start -->', '**Set these** (on Railway: the service\'s Variables tab):', '', ...head, ...vars.filter((v) => v.doc.essential).map(row)];
+  lines.push('', '**Tuning knobs**: every one has a safe default; change them when you have a reason.');
+  for (const s of SECTIONS) {
+    const rows = vars.filter((v) => v.section === s.title && !v.doc.essential);
+    if (rows.length) lines.push('', `*${s.title}*`, '', ...head, ...rows.map(row));
   }
+  lines.push('<!-- env-table:end -->');
+  return lines.join('\n');
 }
-lines.push('', '# Old names still accepted: LOCAL_QUEUE_CONCURRENCY, LOCAL_QUEUE_MAX_SIZE, LOCAL_QUEUE_TIMEOUT_MS');
-writeFileSync('.env.example', lines.join('\n') + '\n');
-console.log(`documented ${rows.length} variables in README.md and .env.example`);
+
+function envExample(vars: DocVar[]): string {
+  const lines = [
+    '# railfast configuration. Copy to .env for local use (loaded when present, never required).',
+    '# Invalid values stop the boot with a message naming the variable.',
+    '# Generated from src/config/sections by `npm run docs:env`.',
+  ];
+  const entry = (v: DocVar) => {
+    lines.push(`# ${v.doc.doc}${v.doc.defaultText && v.def === null ? ` Default: ${v.doc.defaultText}.` : ''}`);
+    if (v.doc.hint) lines.push(`# ${v.doc.hint}`);
+    lines.push(v.def === null || v.def === 'required' ? `# ${v.name}=` : `${v.name}=${v.def}`);
+  };
+  const heading = (title: string) => lines.push('', `# ── ${title} ${'─'.repeat(Math.max(4, 70 - title.length))}`);
+  heading('Set these (the rest below are tuning knobs with safe defaults)');
+  vars.filter((v) => v.doc.essential).forEach(entry);
+  for (const s of SECTIONS) {
+    const rows = vars.filter((v) => v.section === s.title && !v.doc.essential);
+    if (!rows.length) continue;
+    heading(s.title);
+    rows.forEach(entry);
+  }
+  const aliases = SECTIONS.flatMap((s) => Object.keys(('aliases' in s && s.aliases) || {}));
+  if (aliases.length) lines.push('', `# Old names still accepted: ${aliases.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const vars = documentedVars();
+  const readme = readFileSync('README.md', 'utf8');
+  writeFileSync('README.md', readme.replace(/<!-- env-table:start -->[\s\S]*<!-- env-table:end -->/, readmeTables(vars)));
+  writeFileSync('.env.example', envExample(vars));
+  console.log(`documented ${vars.length} variables (${vars.filter((v) => v.doc.essential).length} to set) in README.md and .env.example`);
+}

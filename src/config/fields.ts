@@ -1,9 +1,50 @@
 /**
  * Field builders for environment variables. Every env value arrives as a string; these turn it
  * into a typed value or fail with a message that reads well after the variable's name, e.g.
- * `PORT must be an integer 1-65535` (the loader appends `, got "..."`).
+ * `PORT must be an integer 1-65535` (the loader appends `, got "..."`). `env()` attaches the
+ * variable's documentation and handling (secret, masked URL, essential) to its schema, where the
+ * loader, /config, the log redaction and `npm run docs:env` all read it.
  */
 import { z } from 'zod';
+
+export interface EnvDoc {
+  /** What it does, in a sentence or two (README table and .env.example). */
+  doc: string;
+  /** The default in words when it is derived rather than fixed, e.g. "3000 in production, else 0". */
+  defaultText?: string;
+  /** Never shown or logged: /config says "[set]", errors give only its length, log lines are redacted. */
+  secret?: boolean;
+  /** A URL that may carry credentials: shown with them masked, redacted in log lines. */
+  credentialsUrl?: boolean;
+  /** One of the handful of variables a deployment usually sets (README "Set these"); the rest are tuning knobs. */
+  essential?: boolean;
+  /** Shown under the variable in .env.example, e.g. the Railway reference variable to use. */
+  hint?: string;
+  /** Injected by the platform: read, not documented as something to set. */
+  injected?: boolean;
+  /** For a required variable: the value test configurations use. */
+  testValue?: string;
+}
+
+/** Declare one variable: its parser (with its default) and its documentation. */
+export const env = <T extends z.ZodType>(schema: T, doc: EnvDoc): T => schema.meta({ env: doc }) as T;
+
+/** The documentation attached by env(), if any. */
+export const envDoc = (schema: z.ZodType): EnvDoc | undefined => (schema.meta() as { env?: EnvDoc } | undefined)?.env;
+
+export interface EnvSection<F extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
+  /** Heading in .env.example and the README. */
+  title: string;
+  fields: F;
+  /** Old names still accepted: alias → name (used only when the name is unset). */
+  aliases?: Readonly<Record<string, string>>;
+}
+
+export const section = <F extends Record<string, z.ZodType>>(title: string, fields: F, aliases?: Readonly<Record<string, string>>): EnvSection<F> => ({
+  title,
+  fields,
+  ...(aliases ? { aliases } : {}),
+});
 
 /** Integer in [min, max]. */
 export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
@@ -73,11 +114,11 @@ export const url = (protocols: readonly string[]) =>
     }
   });
 
-/** Secret string with a minimum length; its value never appears in messages (see SECRET_KEYS). */
-export const secret = (minLength: number) =>
+/** String with a minimum length, for secrets (declare the variable with `secret: true`). */
+export const minLength = (min: number) =>
   z.string().transform((raw, ctx) => {
-    if (raw.length < minLength) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${minLength} characters` });
+    if (raw.length < min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${min} characters` });
       return z.NEVER;
     }
     return raw;

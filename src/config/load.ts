@@ -27,8 +27,7 @@ export class ConfigError extends Error {
   }
 }
 
-function shown(key: string, raw: string | undefined): string {
-  if (raw === undefined) return 'nothing';
+function shown(key: string, raw: string): string {
   if (SECRET_KEYS.has(key)) return `a value of ${raw.length} characters`;
   return JSON.stringify(URL_KEYS.has(key) ? maskUrl(raw) : raw);
 }
@@ -46,6 +45,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? 'config');
+      if (input[key] === undefined) return `${key} is required`;
       return `${key} ${issue.message}, got ${shown(key, input[key])}`;
     });
     throw new ConfigError(problems);
@@ -83,14 +83,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
-}
-
-/** Build a config for tests and scripts: defaults plus overrides, without reading process.env.
- * DATABASE_URL defaults to `pglite:memory` so a test app never touches ./data. */
-export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  // Load shedding off unless a test opts in: on a busy CI machine event-loop utilisation crosses
-  // its threshold and unrelated answers would become 503s. Real processes (loadConfig) keep it on.
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: 'pglite:memory', LOAD_SHEDDING_ENABLED: 'false', ...overrides });
 }
 
 /** Load `.env` into process.env when present; real environment variables win. Never required. */

@@ -1,18 +1,16 @@
 /**
- * Security headers from @fastify/helmet, computed once at boot instead of on every request.
+ * Security headers on every response (404s and errors included), as @fastify/helmet computes them.
  *
- * Why: @fastify/helmet runs two onRequest hooks per request (one async) and rebuilds helmet's
- * whole middleware chain (parsing the CSP directives included) every time; with our options the
- * resulting headers never change between requests. Measured on GET /live it alone cost about half
- * of bare Fastify's throughput (shared/notes/baselines.md). So @fastify/helmet stays the source of
- * the header values: at boot it runs once, with our options, on a private Fastify instance; the
- * headers it sets are captured and then set on every response by one synchronous onRequest hook.
- * Same headers on every route (404s and errors included), a fraction of the cost.
+ * @fastify/helmet recomputes the same headers on every request (its hooks rebuild helmet's
+ * middleware chain, CSP parsing included), which costs more than the rest of a simple request put
+ * together (docs/ARCHITECTURE.md, performance). With our options the headers never change between
+ * requests, so @fastify/helmet runs once at boot, on a private Fastify instance, through its public
+ * API; the headers it sets are then set on every response by one synchronous hook.
+ * test/http/security-headers.test.ts fails if @fastify/helmet starts sending anything else.
  *
  * This is a JSON API, so the content-security policy is the strictest one; the docs routes
- * replace it with the relaxed policy Swagger UI needs (plugins/external/swagger-ui.ts).
- * Per-request values (CSP nonces) are not used; if they ever are, go back to registering
- * @fastify/helmet directly.
+ * replace it with the relaxed policy Swagger UI needs (openapi/swagger-ui.plugin.ts). Per-request
+ * values (CSP nonces) would need @fastify/helmet registered directly instead.
  */
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify from 'fastify';
@@ -29,7 +27,7 @@ export const HELMET_OPTIONS: FastifyHelmetOptions = {
 /** Headers that describe the probe's own response, not security policy. */
 const NOT_HELMET = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
 
-/** Run @fastify/helmet once and return the headers it sets. */
+/** Run @fastify/helmet once with `options` and return the headers it sets. */
 export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIONS): Promise<Record<string, string>> {
   const probe = Fastify({ logger: false });
   try {
@@ -46,16 +44,14 @@ export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIO
   }
 }
 
-/** Computed once per process (the options are constant); tests build many apps. */
-let defaultHeaders: Promise<Record<string, string>> | undefined;
+/** Computed once per process (the options are constant; tests build many apps). */
+let headers: Promise<Record<string, string>> | undefined;
 
 export default fp(
   async (app) => {
-    defaultHeaders ??= helmetHeaders();
-    const headers = await defaultHeaders;
-    // Callback style, no allocation: a promise per request would cost more than the headers.
+    const values = await (headers ??= helmetHeaders());
     app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
+      reply.headers(values);
       done();
     });
   },

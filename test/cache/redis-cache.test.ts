@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, publicConfig, testConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, publicConfig } from '../../src/config/load.js';
+import { testConfig } from '../helpers/config.js';
 import { freePort } from '../helpers/services.js';
 import { admin, buildQueueApp } from '../helpers/queue.js';
 

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { JobStatus, Prisma } from '../../src/generated/prisma/client.js';
 import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config/load.js';
+import { testConfig } from '../helpers/config.js';
 import { KINDS, type Kind } from '../helpers/db.js';
 import { createTempDatabase, PG_URL } from '../helpers/services.js';
 

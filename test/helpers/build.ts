@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp, type BuildOptions } from '../../src/app.js';
-import { testConfig } from '../../src/config/load.js';
+import { testConfig } from './config.js';
 
 export async function build(t: TestContext, env: Record<string, string | undefined> = {}, options: BuildOptions = {}) {
   const app = await buildApp(testConfig(env), options);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config/load.js';
+import { testConfig } from './config.js';
 import type { JobRow } from '../../src/queue/ledger.js';
 import { defineJob } from '../../src/jobs/registry.js';
 import { Type } from 'typebox';

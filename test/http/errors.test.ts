@@ -6,7 +6,7 @@ import { build, memoryLogger } from '../helpers/build.js';
 import { ServiceUnavailableError } from '../../src/http/errors.js';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.js';
-import { testConfig } from '../../src/config/load.js';
+import { testConfig } from '../helpers/config.js';
 
 function routes(app: FastifyInstance) {
   app.post('/echo', { schema: { body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Optional(Type.Integer()) }) } }, async (req) => req.body);

@@ -6,10 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Counter, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { RequestHistogram } from '../../src/observability/request-histogram.js';
 import { build } from '../helpers/build.js';
 import { needs, REDIS_URL } from '../helpers/services.js';
 
@@ -157,25 +156,4 @@ test('with Redis configured: redis_up and the Redis component state', async (t) 
   const { samples } = await scrape(app);
   assert.deepEqual(find(samples, 'redis_up').map((s) => s.value), [1]);
   assert.equal(find(samples, 'component_state', { component: 'redis', field: 'status', state: 'up' }).length, 1);
-});
-
-test('RequestHistogram: a value on a bucket bound counts in that bucket; buckets are cumulative; exposition like prom-client', async () => {
-  const registry = new Registry();
-  const h = new RequestHistogram('req_seconds', 'test', [0.1, 0.5, 1], registry);
-  h.observe('GET', '/a', 200, 0.1);
-  h.observe('GET', '/a', 200, 0.3);
-  h.observe('GET', '/a', 200, 7);
-  h.observe('POST', '/a', 201, 0.01);
-  const text = await registry.metrics();
-  const get = (series: string) => Number(new RegExp(`^${series.replace(/[{}."+]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
-  assert.match(text, /# TYPE req_seconds histogram/);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.1"}'), 1);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="0.5"}'), 2);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="1"}'), 2);
-  assert.equal(get('req_seconds_bucket{method="GET",route="/a",status_code="200",le="+Inf"}'), 3);
-  assert.equal(get('req_seconds_count{method="GET",route="/a",status_code="200"}'), 3);
-  assert.equal(get('req_seconds_sum{method="GET",route="/a",status_code="200"}'), 7.4);
-  assert.equal(get('req_seconds_count{method="POST",route="/a",status_code="201"}'), 1);
-  registry.resetMetrics();
-  assert.doesNotMatch(await registry.metrics(), /req_seconds_count/);
 });

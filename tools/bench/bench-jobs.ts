@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config/load.js';
+import { testConfig } from '../../test/helpers/config.js';
 
 const env = process.env;
 const JOBS = Number(env.BENCH_JOBS ?? 2000);

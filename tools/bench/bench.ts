@@ -3,7 +3,7 @@
  * config, info logging) and our app with everything off, side by side in ONE run, so the ratios
  * are comparable even on a noisy shared machine (absolute numbers drift 20-30% between runs).
  *
- * Each target runs in its own process (scripts/bench-server.ts) on a spare 127.0.0.1 port, with
+ * Each target runs in its own process (tools/bench/bench-server.ts) on a spare 127.0.0.1 port, with
  * stdout (its logs) going to /dev/null; the load generator gets the other core. All targets are
  * started and warmed up first (our app needs a few seconds more than bare Fastify to reach its
  * JIT steady state); then short measuring windows take turns (bare, on, off, bare, on, off, ...,
@@ -38,12 +38,15 @@
  * Knobs (environment): BENCH_ROUNDS (10 windows per target), BENCH_DURATION_S (2, per window), BENCH_WARMUP_S (4),
  * BENCH_CONNECTIONS (50), BENCH_TARGETS (bare,on,off), BENCH_CPU_PROF=<dir> (write a
  * --cpu-prof profile of each target there), BENCH_SERVICES (machine | embedded), BENCH_ON_ENV /
- * BENCH_OFF_ENV ("KEY=value ...": extra settings for a target, to measure one feature at a time).
+ * BENCH_OFF_ENV ("KEY=value ...": extra settings for a target, to measure one feature at a time),
+ * BENCH_COMPARE ("name=/path/to/checkout,...": another checkout's "on", e.g. the last release, as
+ * an extra target in the same run; it needs its node_modules and generated client).
  * The whole run is bounded (about 1.5 min with the defaults): past BENCH_DEADLINE_S (240) everything
  * is killed and it exits 1.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,7 +54,8 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { createTempDatabase, freePort, PG_URL, reachable, REDIS_URL, tcpOpen } from '../../test/helpers/services.js';
 
-type Mode = 'bare' | 'headers' | 'on' | 'off';
+/** bare, headers, on, off, or the name of a BENCH_COMPARE checkout (its "on"). */
+type Mode = string;
 
 interface Sample {
   rps: number;
@@ -69,7 +73,14 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 10);
 const DURATION_S = Number(env.BENCH_DURATION_S ?? 2);
 const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 4);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
-const TARGETS = (env.BENCH_TARGETS ?? 'bare,on,off').split(',').map((s) => s.trim()) as Mode[];
+/** BENCH_COMPARE="before=/path/to/checkout,...": the same "on" config served by another checkout (built, with node_modules), e.g. the last release, side by side in one run. */
+const COMPARE = new Map(
+  (env.BENCH_COMPARE ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), resolve(kv.slice(kv.indexOf('=') + 1))] as const),
+);
+const TARGETS = [...(env.BENCH_TARGETS ?? 'bare,on,off').split(',').map((s) => s.trim()), ...COMPARE.keys()] as Mode[];
 const PROFILE_DIR = env.BENCH_CPU_PROF;
 const DEADLINE_S = Number(env.BENCH_DEADLINE_S ?? 240);
 const WRK = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error ? null : 'wrk';
@@ -111,7 +122,12 @@ const extra = (spec = '') => Object.fromEntries(spec.split(/\s+/).filter(Boolean
 /** DATABASE_URL / REDIS_URL of our targets: set by useServices() before any target starts. */
 const serviceEnv: Record<string, string> = { DATABASE_URL: 'pglite:memory' };
 const envFor = (mode: Mode): Record<string, string> =>
-  mode === 'on' ? { ...ON_ENV, ...serviceEnv, ...extra(env.BENCH_ON_ENV) } : mode === 'off' ? { ...OFF_ENV, ...serviceEnv, ...extra(env.BENCH_OFF_ENV) } : {};
+  mode === 'on' || COMPARE.has(mode)
+    ? { ...ON_ENV, ...serviceEnv, ...extra(env.BENCH_ON_ENV) }
+    : mode === 'off'
+      ? { ...OFF_ENV, ...serviceEnv, ...extra(env.BENCH_OFF_ENV) }
+      : {};
+const isApp = (mode: Mode) => mode === 'on' || mode === 'off' || COMPARE.has(mode);
 
 /**
  * Production's backing services for "on" and "off" where the machine has them (see the header).
@@ -148,9 +164,12 @@ async function startTarget(mode: Mode): Promise<{ child: ChildProcess; port: num
   const port = await freePort();
   // Our targets start like production (`--import` of the Sentry preload, which does nothing
   // without SENTRY_DSN), so BENCH_ON_ENV="SENTRY_DSN=http://k@127.0.0.1:9/1" measures Sentry too.
-  const nodeArgs = ['--import', 'tsx', ...(mode === 'on' || mode === 'off' ? ['--import', './src/instrument.ts'] : [])];
+  const nodeArgs = ['--import', 'tsx', ...(isApp(mode) ? ['--import', './src/instrument.ts'] : [])];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
-  const child = spawn(process.execPath, [...nodeArgs, 'tools/bench/bench-server.ts', mode, String(port)], {
+  const cwd = COMPARE.get(mode) ?? process.cwd();
+  const server = ['tools/bench/bench-server.ts', 'scripts/bench-server.ts'].find((f) => existsSync(join(cwd, f)))!;
+  const child = spawn(process.execPath, [...nodeArgs, server, COMPARE.has(mode) ? 'on' : mode, String(port)], {
+    cwd,
     env: { PATH: env.PATH ?? '', ...envFor(mode) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -225,12 +244,12 @@ const median = (xs: number[]) => {
 
 async function main() {
   const t0 = Date.now();
-  const services = TARGETS.some((m) => m === 'on' || m === 'off') ? await useServices() : { label: '-', cleanup: async () => {} };
+  const services = TARGETS.some(isApp) ? await useServices() : { label: '-', cleanup: async () => {} };
   process.stdout.write(
     `bench: GET /live, ${WRK ?? 'autocannon'}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up, then ${ROUNDS} paired windows of ${DURATION_S} s per target, ` +
       `node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; our targets on ${services.label}\n`,
   );
-  if (!WRK) process.stdout.write('bench: wrk not found, using autocannon, which is client-bound here: expect lower ratios (see the header of scripts/bench.ts)\n');
+  if (!WRK) process.stdout.write('bench: wrk not found, using autocannon, which is client-bound here: expect lower ratios (see the header of tools/bench/bench.ts)\n');
   // bare first and last in every round: each other window is bracketed by two bare windows.
   const modes: Mode[] = ['bare', ...TARGETS.filter((m) => m !== 'bare')];
   const targets: Target[] = [];
@@ -245,7 +264,7 @@ async function main() {
     for (const t of targets) {
       const w = await load(t.url, WARMUP_S);
       warm.set(t.mode, w);
-      process.stdout.write(`  warm-up ${t.mode.padEnd(7)} ${fmt(w.rps)} req/s  non-2xx ${w.non2xx}  errors ${w.errors}  (boot ${fmt(t.bootS, 1)} s)\n`);
+      process.stdout.write(`  warm-up ${t.mode.padEnd(8)} ${fmt(w.rps)} req/s  non-2xx ${w.non2xx}  errors ${w.errors}  (boot ${fmt(t.bootS, 1)} s)\n`);
     }
     for (let round = 1; round <= ROUNDS + 1; round++) {
       // The extra last round measures bare only: it closes the bracket of the round before.
@@ -253,7 +272,7 @@ async function main() {
         const s = await window(t);
         samples.get(t.mode)!.push(s);
         process.stdout.write(
-          `  window ${String(round).padStart(2)} ${t.mode.padEnd(7)} ${fmt(s.rps)} req/s  p99 ${fmt(s.p99Ms, 1)} ms  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req  non-2xx ${s.non2xx}  errors ${s.errors}\n`,
+          `  window ${String(round).padStart(2)} ${t.mode.padEnd(8)} ${fmt(s.rps)} req/s  p99 ${fmt(s.p99Ms, 1)} ms  cpu ${fmt(s.cpuUsPerReq, 1)} µs/req  non-2xx ${s.non2xx}  errors ${s.errors}\n`,
         );
       }
     }
@@ -273,9 +292,10 @@ function report(modes: Mode[], samples: Map<Mode, Sample[]>, warm: Map<Mode, Pic
   const pairedCpu = (m: Mode) => windows(m).map((s, i) => (bare[i]!.cpuUsPerReq + bare[i + 1]!.cpuUsPerReq) / 2 / s.cpuUsPerReq);
   const label: Record<Mode, string> = {
     bare: 'bare Fastify (logger off)',
-    headers: 'bare Fastify + our static security headers',
+    headers: 'bare Fastify + our security headers',
     on: 'railfast, everything on (production, info logs)',
     off: 'railfast, everything off',
+    ...Object.fromEntries([...COMPARE].map(([name, dir]) => [name, `${name} (${dir}), everything on`])),
   };
   const head = ['target', 'req/s (median window)', 'req/s (best window)', 'ratio to bare (paired median)', 'ratio range', 'p99 ms (median)', 'server CPU µs/req (median)', 'CPU ratio (paired median)', 'non-2xx (all)', 'errors'];
   /** Over every window and the warm-up. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, int, str } from '../fields.js';
+import { bool, int, str, env, section } from '../fields.js';
 
 /** The one non-URL value DATABASE_URL accepts: a throwaway in-memory PGlite (tests, demos). */
 export const PGLITE_MEMORY = 'pglite:memory';
@@ -19,29 +19,34 @@ const databaseUrl = () =>
     return z.NEVER;
   });
 
-export const database = {
-  /** Postgres connection URL; unset → embedded PGlite stored under DATA_DIR; `pglite:memory` → throwaway in-memory PGlite. */
-  DATABASE_URL: databaseUrl().optional(),
-  /** Directory for local state; the embedded database lives in `<DATA_DIR>/pglite` (default ./data). */
-  DATA_DIR: str().prefault('./data'),
-  /** Maximum Postgres connections in this process's pool (default 10). */
-  DATABASE_POOL_MAX: int(1, 1000).prefault('10'),
-  /** Give up opening a Postgres connection (or waiting for a free one) after this long (default 5000). */
-  DATABASE_CONNECT_TIMEOUT_MS: int(100).prefault('5000'),
-  /** Postgres `statement_timeout` for app queries, not migrations (default 10000). */
-  DATABASE_STATEMENT_TIMEOUT_MS: int(100).prefault('10000'),
-  /** Apply pending migrations at boot on Postgres too (the embedded database always migrates at boot; default false). */
-  MIGRATE_ON_BOOT: bool().prefault('false'),
-  /** Consecutive database failures (connection errors, timeouts) that open the circuit breaker (default 10). */
-  DB_BREAKER_THRESHOLD: int(1).prefault('10'),
-  /** How long the open breaker fails fast before letting a trial call through (default 30000). */
-  DB_BREAKER_RESET_MS: int(100).prefault('30000'),
-  /** Retries of a database call after a transient error (connection reset, 57P01, 40001, 40P01; default 2). */
-  DB_RETRY_ATTEMPTS: int(0, 10).prefault('2'),
-  /** First retry delay; doubles per attempt, with jitter, up to 1 s (default 100). */
-  DB_RETRY_BASE_MS: int(1, 10_000).prefault('100'),
-  /** First background reconnect delay while the database is down; doubles with jitter (default 1000). */
-  DB_RECONNECT_MIN_MS: int(10).prefault('1000'),
-  /** Cap of the background reconnect delay (default 30000). */
-  DB_RECONNECT_MAX_MS: int(10).prefault('30000'),
-};
+export const database = section('Database (Postgres via Prisma, or embedded PGlite)', {
+  DATABASE_URL: env(databaseUrl().optional(), {
+    doc: 'Postgres connection URL; unset → embedded PGlite stored under DATA_DIR; `pglite:memory` → throwaway in-memory PGlite.',
+    credentialsUrl: true,
+    essential: true,
+    hint: 'On Railway: DATABASE_URL=${{Postgres.DATABASE_URL}}',
+  }),
+  DATA_DIR: env(str().prefault('./data'), { doc: 'Directory for local state; the embedded database lives in `<DATA_DIR>/pglite`.' }),
+  DATABASE_POOL_MAX: env(int(1, 1000).prefault('10'), { doc: "Maximum Postgres connections in this process's pool." }),
+  DATABASE_CONNECT_TIMEOUT_MS: env(int(100).prefault('5000'), {
+    doc: 'Give up opening a Postgres connection (or waiting for a free one) after this long.',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: env(int(100).prefault('10000'), { doc: 'Postgres `statement_timeout` for app queries, not migrations.' }),
+  MIGRATE_ON_BOOT: env(bool().prefault('false'), {
+    doc: 'Apply pending migrations at boot on Postgres too (the embedded database always migrates at boot).',
+  }),
+  DB_BREAKER_THRESHOLD: env(int(1).prefault('10'), {
+    doc: 'Consecutive database failures (connection errors, timeouts) that open the circuit breaker.',
+  }),
+  DB_BREAKER_RESET_MS: env(int(100).prefault('30000'), {
+    doc: 'How long the open breaker fails fast before letting a trial call through.',
+  }),
+  DB_RETRY_ATTEMPTS: env(int(0, 10).prefault('2'), {
+    doc: 'Retries of a database call after a transient error (connection reset, 57P01, 40001, 40P01).',
+  }),
+  DB_RETRY_BASE_MS: env(int(1, 10_000).prefault('100'), { doc: 'First retry delay; doubles per attempt, with jitter, up to 1 s.' }),
+  DB_RECONNECT_MIN_MS: env(int(10).prefault('1000'), {
+    doc: 'First background reconnect delay while the database is down; doubles with jitter.',
+  }),
+  DB_RECONNECT_MAX_MS: env(int(10).prefault('30000'), { doc: 'Cap of the background reconnect delay.' }),
+});

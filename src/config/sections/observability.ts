@@ -3,13 +3,15 @@
  * NOTE to the Sentry/alerts helper: put SENTRY_* and ALERT_* / *_WEBHOOK_URL variables in their own
  * section file (e.g. sections/alerts.ts) rather than here, so our edits never clash.
  */
-import { bool, secret } from '../fields.js';
+import { bool, minLength, env, section } from '../fields.js';
 
-export const observability = {
-  /** Prometheus metrics at GET /metrics (and the per-request histogram). Default true. */
-  METRICS_ENABLED: bool().prefault('true'),
-  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; at least 16 characters. Default unset (open). */
-  METRICS_TOKEN: secret(16).optional(),
-  /** OpenAPI document at /docs/json and Swagger UI at /docs. Default true. */
-  DOCS_ENABLED: bool().prefault('true'),
-};
+export const observability = section('Metrics and API docs', {
+  METRICS_ENABLED: env(bool().prefault('true'), { doc: 'Prometheus metrics at GET /metrics (and the per-request histogram).' }),
+  METRICS_TOKEN: env(minLength(16).optional(), {
+    doc: 'When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; at least 16 characters.',
+    defaultText: 'unset (open)',
+    secret: true,
+    essential: true,
+  }),
+  DOCS_ENABLED: env(bool().prefault('true'), { doc: 'OpenAPI document at /docs/json and Swagger UI at /docs.' }),
+});

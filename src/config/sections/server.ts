@@ -1,26 +1,27 @@
-import { bool, int, oneOf, str } from '../fields.js';
+import { bool, int, oneOf, str, env, section } from '../fields.js';
 
-export const server = {
-  /** development | production | test. */
-  NODE_ENV: oneOf(['development', 'production', 'test']).prefault('development'),
-  /** HTTP port (Railway injects it). */
-  PORT: int(1, 65535).prefault('3000'),
-  /** Bind address; `::` is dual-stack (IPv4 + IPv6), which Railway's private network needs. */
-  HOST: str().prefault('::'),
-  /** fatal | error | warn | info | debug | trace | silent. */
-  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
-  /** Pretty logs instead of JSON lines; unset → on when stdout is a terminal outside production. */
-  LOG_PRETTY: bool().optional(),
-  /** Request bodies larger than this get 413. */
-  BODY_LIMIT_BYTES: int(1, 1024 * 1024 * 1024).prefault(String(1024 * 1024)),
-  /** Requests slower than this are logged at warn level. */
-  SLOW_REQUEST_MS: int(1).prefault('1000'),
-  /** Whole-request deadline (Node's server.requestTimeout). */
-  REQUEST_TIMEOUT_MS: int(1).prefault('30000'),
-  /** Time allowed to receive the request headers (slowloris guard). */
-  HEADERS_TIMEOUT_MS: int(1).prefault('15000'),
-  /** Idle keep-alive; longer than the proxy's so the proxy, not us, closes idle sockets. */
-  KEEP_ALIVE_TIMEOUT_MS: int(1).prefault('72000'),
-  /** Trust X-Forwarded-* for client IPs; unset → on when running on Railway (its proxy sets them), else off. */
-  TRUST_PROXY: bool().optional(),
-};
+export const server = section('Server', {
+  NODE_ENV: env(oneOf(['development', 'production', 'test']).prefault('development'), {
+    doc: 'development | production | test.',
+    essential: true,
+  }),
+  PORT: env(int(1, 65535).prefault('3000'), { doc: 'HTTP port (Railway injects it).', essential: true }),
+  HOST: env(str().prefault('::'), { doc: "Bind address; `::` is dual-stack (IPv4 + IPv6), which Railway's private network needs." }),
+  LOG_LEVEL: env(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'), {
+    doc: 'fatal | error | warn | info | debug | trace | silent.',
+    essential: true,
+  }),
+  LOG_PRETTY: env(bool().optional(), {
+    doc: 'Pretty logs instead of JSON lines; unset → on when stdout is a terminal outside production.',
+  }),
+  BODY_LIMIT_BYTES: env(int(1, 1024 * 1024 * 1024).prefault(String(1024 * 1024)), { doc: 'Request bodies larger than this get 413.' }),
+  SLOW_REQUEST_MS: env(int(1).prefault('1000'), { doc: 'Requests slower than this are logged at warn level.' }),
+  REQUEST_TIMEOUT_MS: env(int(1).prefault('30000'), { doc: "Whole-request deadline (Node's server.requestTimeout)." }),
+  HEADERS_TIMEOUT_MS: env(int(1).prefault('15000'), { doc: 'Time allowed to receive the request headers (slowloris guard).' }),
+  KEEP_ALIVE_TIMEOUT_MS: env(int(1).prefault('72000'), {
+    doc: "Idle keep-alive; longer than the proxy's so the proxy, not us, closes idle sockets.",
+  }),
+  TRUST_PROXY: env(bool().optional(), {
+    doc: 'Trust X-Forwarded-* for client IPs; unset → on when running on Railway (its proxy sets them), else off.',
+  }),
+});

@@ -1,0 +1,22 @@
+/**
+ * testConfig(overrides): a config for tests, from defaults plus overrides, without reading
+ * process.env. Required variables get the `testValue` their declaration gives (config/fields.ts),
+ * so adding one does not break every test. DATABASE_URL defaults to `pglite:memory` so a test app
+ * never touches ./data; load shedding is off unless a test opts in (on a busy CI machine the
+ * event loop crosses its threshold and unrelated answers would become 503s).
+ */
+import { loadConfig, type AppConfig } from '../../src/config/load.js';
+import { ENV_DOCS } from '../../src/config/schema.js';
+
+const REQUIRED_TEST_VALUES = Object.fromEntries([...ENV_DOCS].filter(([, d]) => d.testValue !== undefined).map(([k, d]) => [k, d.testValue!]));
+
+export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  return loadConfig({
+    ...REQUIRED_TEST_VALUES,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: 'pglite:memory',
+    LOAD_SHEDDING_ENABLED: 'false',
+    ...overrides,
+  });
+}
