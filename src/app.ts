@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config/load.js';
+import type { DatabaseHandle } from './db/client.js';
 import { createLogger } from './observability/logger.js';
 import { AccessLog } from './observability/access-log.js';
 import { genReqId } from './http/request-id.js';
@@ -45,6 +46,8 @@ export interface BuildOptions {
   configure?: (app: FastifyInstance) => void | Promise<void>;
   /** 'worker': the worker-only process (src/worker.ts): job handlers and /live, /ready; no public API. */
   role?: 'api' | 'worker';
+  /** A database to use instead of opening one from the config (embedding the app, tests); its owner closes it. */
+  database?: DatabaseHandle;
 }
 
 const ROUTES_DIR = fileURLToPath(new URL('./routes', import.meta.url));
@@ -80,7 +83,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(metrics);
 
   // Backing services, each with its fallback.
-  await app.register(database);
+  await app.register(database, { database: options.database });
   await app.register(redis);
 
   // The request edge: ids and headers on every response, CORS, error envelope, rate limits, auth.

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Alert, AlertInput, Sink } from './types.js';
+import { settlesWithin, withTimeout } from '../shared/timeout.js';
 
 export interface AlertsOptions {
   sinks: Sink[];
@@ -91,9 +92,7 @@ export class Alerts extends EventEmitter<{ delivered: [Alert, Delivery[]]; suppr
   /** Wait for deliveries in flight, at most `timeoutMs` (the drain calls this). */
   async flush(timeoutMs: number): Promise<void> {
     if (this.#pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    await settlesWithin(timeoutMs, Promise.allSettled([...this.#pending]));
   }
 
   stats(): Record<string, unknown> {
@@ -131,25 +130,17 @@ export class Alerts extends EventEmitter<{ delivered: [Alert, Delivery[]]; suppr
     const t0 = performance.now();
     const { timeoutMs } = this.#opts;
     const stats = this.#sinkStats[sink.name]!;
-    const signal = AbortSignal.timeout(timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      // The race bounds a sink that ignores its signal, too.
-      await Promise.race([
-        sink.send(alert, signal),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
-      ]);
+      await withTimeout(timeoutMs, (signal) => sink.send(alert, signal));
       stats.sent++;
       return { sink: sink.name, ok: true, durationMs: Math.round(performance.now() - t0) };
     } catch (err) {
-      const error = signal.aborted ? `timed out after ${timeoutMs} ms` : (err as Error).message || String(err);
+      const error = (err as Error).message || String(err);
       stats.failed++;
       stats.lastError = error;
       stats.lastErrorAt = new Date().toISOString();
       this.#opts.log.warn({ sink: sink.name, alertType: alert.type, error }, `alert sink ${sink.name} failed: ${error}`);
       return { sink: sink.name, ok: false, durationMs: Math.round(performance.now() - t0), error };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -30,7 +30,7 @@
  * background. The connection pool closes in the drain after everything that uses it.
  */
 import fp from 'fastify-plugin';
-import { openDatabase, type Db } from './client.js';
+import { openDatabase, type DatabaseHandle, type Db } from './client.js';
 import { DbGuard, type BreakerState, type GuardCallOptions } from './guard.js';
 import { DbMonitor } from './monitor.js';
 import { isConnectionError } from './errors.js';
@@ -55,23 +55,31 @@ declare module 'fastify' {
 /** PGlite is in-process: a slow first load (cold template, busy machine) is not an outage. */
 const PGLITE_CHECK_TIMEOUT_MS = 30_000;
 
-export default fp(
-  async (app) => {
+export interface DatabasePluginOptions {
+  /** Use this database instead of opening one from the config (embedding the app, tests); its owner closes it. */
+  database?: DatabaseHandle;
+}
+
+export default fp<DatabasePluginOptions>(
+  async (app, opts) => {
     const c = app.config;
     const log = app.log.child({ component: 'database' });
     // Set when Postgres was unreachable at boot with MIGRATE_ON_BOOT: migrate before declaring it up.
     let pendingMigration = false;
 
-    const handle = await openDatabase(c, {
-      migrationLog: log,
-      onConnectionError: (err) => {
-        log.warn({ reason: err.message }, 'an idle database connection was closed; checking the database');
-        monitor.suspect();
-      },
-    }).catch((err: unknown) => {
-      log.fatal({ err }, (err as Error).message);
-      throw err;
-    });
+    const owned = !opts.database;
+    const handle =
+      opts.database ??
+      (await openDatabase(c, {
+        migrationLog: log,
+        onConnectionError: (err) => {
+          log.warn({ reason: err.message }, 'an idle database connection was closed; checking the database');
+          monitor.suspect();
+        },
+      }).catch((err: unknown) => {
+        log.fatal({ err }, (err as Error).message);
+        throw err;
+      }));
 
     const runMigrations = async () => {
       const result = await handle.migrate(log);
@@ -110,7 +118,7 @@ export default fp(
     });
     app.lifecycle.onShutdown('database', async () => {
       monitor.stop();
-      await handle.close();
+      if (owned) await handle.close();
     });
 
     const kind = handle.target.kind;
@@ -131,7 +139,7 @@ export default fp(
       }
       // pglite:memory comes from a migrated template and opens on first use.
     } catch (err) {
-      await handle.close().catch(() => {});
+      if (owned) await handle.close().catch(() => {});
       monitor.stop();
       log.fatal({ err }, (err as Error).message);
       throw err;

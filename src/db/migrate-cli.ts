@@ -19,6 +19,7 @@ import { loadDotEnv } from '../config/load.js';
 import { database, PGLITE_MEMORY } from '../config/sections/database.js';
 import { maskUrl } from '../shared/mask.js';
 import { describeDbError, isConnectionError } from './errors.js';
+import { backoffDelay } from '../shared/backoff.js';
 import { DEFAULT_MIGRATIONS_DIR, MigrationError, migrate, pgMigrationConnection, readMigrations, type MigrationLog } from './migrate.js';
 
 export interface CliIo {
@@ -97,7 +98,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
 /** Connect, retrying with backoff (1 s → 5 s) for up to waitSeconds: the database may be starting. */
 async function connect(url: string, timeoutMs: number, waitSeconds: number, io: CliIo): Promise<pg.Client | null> {
   const deadline = Date.now() + waitSeconds * 1000;
-  for (let attempt = 1, delay = 1000; ; attempt++, delay = Math.min(delay * 2, 5000)) {
+  for (let attempt = 1; ; attempt++) {
+    const delay = backoffDelay(attempt, { initialMs: 1000, maxMs: 5000 });
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'railfast-migrate' });
     client.on('error', () => {}); // reported by the query that fails
     try {

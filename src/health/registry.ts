@@ -4,6 +4,7 @@
  * component shows up everywhere without touching the routes.
  */
 import { Type } from 'typebox';
+import { withTimeout } from '../shared/timeout.js';
 
 export interface HealthCheck {
   name: string;
@@ -66,21 +67,12 @@ export class HealthRegistry {
 
 async function runOne(c: HealthCheck): Promise<CheckResult> {
   const t0 = performance.now();
-  const timeoutMs = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
   const base = { critical: c.critical, ...(c.mode ? { mode: c.mode() } : {}) };
   try {
-    const details = await Promise.race([
-      c.check(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    const details = await withTimeout(c.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => c.check());
     return { status: 'up', ...base, latencyMs: elapsed(t0), ...(details ? { details } : {}) };
   } catch (err) {
     return { status: 'down', ...base, latencyMs: elapsed(t0), error: (err as Error).message || String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

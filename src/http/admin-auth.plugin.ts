@@ -5,7 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken } from './bearer-token.js';
+import { bearerToken, unauthorized } from './bearer-token.js';
 import { HttpError } from './errors.js';
 
 declare module 'fastify' {
@@ -25,10 +25,7 @@ export default fp(
 
     app.decorate('verifyAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!expected) throw new HttpError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
-      if (!expected.matches(request.headers.authorization)) {
-        reply.header('www-authenticate', 'Bearer');
-        throw new HttpError(401, 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', { code: 'UNAUTHORIZED' });
-      }
+      if (!expected.matches(request.headers.authorization)) throw unauthorized(reply, 'ADMIN_TOKEN');
       request.isAdmin = true;
     });
   },

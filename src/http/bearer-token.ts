@@ -1,9 +1,11 @@
 /**
- * `Authorization: Bearer <token>` checks, shared by the admin guard, /metrics and the rate
- * limiter's admin identity. Tokens are compared as SHA-256 digests with timingSafeEqual, so
- * neither the content nor the length of the expected token leaks through timing.
+ * `Authorization: Bearer <token>`: the one check and the one 401, shared by the admin guard,
+ * /metrics and the rate limiter's admin identity. Tokens are compared as SHA-256 digests with
+ * timingSafeEqual, so neither the content nor the length of the expected token leaks through timing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from './errors.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -23,5 +25,19 @@ export function bearerToken(token: string): BearerToken {
       const given = authorization.slice(7).trim();
       return given !== '' && timingSafeEqual(sha256(given), expected);
     },
+  };
+}
+
+/** The 401 for a missing or wrong bearer token; `variable` names what the client must send. */
+export function unauthorized(reply: FastifyReply, variable: string): HttpError {
+  reply.header('www-authenticate', 'Bearer');
+  const what = variable.toLowerCase().replace(/_token$/, '').replace(/_/g, ' ');
+  return new HttpError(401, `A valid ${what} token is required (Authorization: Bearer <${variable}>)`, { code: 'UNAUTHORIZED' });
+}
+
+/** A preHandler that lets through only requests carrying `token` (named `variable` in the 401). */
+export function requireBearer(token: BearerToken, variable: string) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!token.matches(request.headers.authorization)) throw unauthorized(reply, variable);
   };
 }

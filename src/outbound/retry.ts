@@ -3,9 +3,10 @@
  *  - only idempotent requests are retried (repeating a POST could charge a card twice), unless the
  *    caller says otherwise or sends an Idempotency-Key;
  *  - only transient failures: network errors, timeouts, 502/503/504, and 429;
- *  - delay: exponential backoff with jitter, or the server's Retry-After when it sends one and it
- *    is within the cap (a longer one is respected by not retrying at all).
+ *  - delay: exponential backoff with jitter (shared/backoff.ts), or the server's Retry-After when
+ *    it sends one and it is within the cap (a longer one is respected by not retrying at all).
  */
+import { backoffDelay as exponential } from '../shared/backoff.js';
 
 /** RFC 9110 idempotent methods. */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -13,15 +14,8 @@ export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', '
 /** Statuses worth another attempt: the upstream (or a proxy before it) says "not now". */
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
-/**
- * Delay before retry number `retry` (1-based): the exponential step base·2^(retry-1), capped at
- * `maxMs`, of which a random half is jitter ("equal jitter": spread out, never zero), so clients
- * that failed together do not retry in lockstep.
- */
-export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(step / 2 + random() * (step / 2));
-}
+/** Delay before retry number `retry` (1-based): base·2^(retry-1) capped at `maxMs`, half of it jitter. */
+export const backoffDelay = (retry: number, baseMs: number, maxMs: number): number => exponential(retry, { initialMs: baseMs, maxMs, jitter: true });
 
 /** Retry-After (delta-seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {

@@ -13,7 +13,6 @@ import fp from 'fastify-plugin';
 import { loadJobTypes } from '../jobs/registry.js';
 import { Ledger } from './ledger.js';
 import { WorkQueue } from './work-queue.js';
-import { PGLITE_MEMORY } from '../config/sections/database.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,7 +48,6 @@ export default fp<QueuePluginOptions>(
         workers,
         queueName: 'jobs',
         prefix: c.REDIS_KEY_PREFIX,
-        freshLedger: c.DATABASE_URL === PGLITE_MEMORY,
       },
       app.log.child({ component: 'queue' }),
     );

@@ -8,8 +8,9 @@
  * job already running in this process is never started twice.
  */
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
+import { backoffDelay, retrying } from '../shared/backoff.js';
+import { settlesWithin, withTimeout } from '../shared/timeout.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import type { JobRow, Ledger } from './ledger.js';
 
@@ -45,7 +46,7 @@ const DEFER_MS = 2000;
 const UNKNOWN_TYPE_GRACE_MS = 60 * 60_000;
 
 /** Delay before attempt `attempt + 1`: backoffMs, 2×, 4×, ... capped at 10 minutes. */
-export const backoff = (baseMs: number, attempt: number) => Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+export const backoff = (baseMs: number, attempt: number) => backoffDelay(attempt, { initialMs: baseMs, maxMs: MAX_BACKOFF_MS });
 
 class Shutdown extends Error {}
 
@@ -100,17 +101,16 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     const invalid = this.registry.validate(row.type, row.payload);
     if (invalid.length) return this.#die(row, event, `Invalid payload: ${invalid.map((e) => `${e.field} ${e.message}`).join('; ')}`, log);
 
-    const timer = setTimeout(() => controller.abort(new Error(`Timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
     const t0 = performance.now();
     try {
-      // Race the abort too: a handler that ignores its signal must not hold the slot forever.
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-      });
-      const ctx = { signal: controller.signal, attempt: row.attempts, maxAttempts: row.maxAttempts, jobId: row.id, log };
-      const work = Promise.resolve().then(() => definition.handler(row.payload as never, ctx));
-      work.catch(() => {}); // if the abort wins, the handler's own rejection is expected
-      const result = await Promise.race([work, aborted]);
+      // The deadline (or shutdown, through `controller`) ends the attempt even if the handler ignores its signal.
+      const { timeoutMs } = this.opts;
+      const result = await withTimeout(
+        timeoutMs,
+        (signal) => definition.handler(row.payload as never, { signal, attempt: row.attempts, maxAttempts: row.maxAttempts, jobId: row.id, log }),
+        `Timed out after ${timeoutMs} ms`,
+        controller.signal,
+      );
       const durationMs = Math.round(performance.now() - t0);
       if (!(await this.#record(() => this.ledger.complete(row.id, result), log))) {
         return { kind: 'skipped', reason: 'result not recorded; the job runs again when its lease expires' };
@@ -120,7 +120,7 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
       this.emit('completed', event);
       return { kind: 'completed' };
     } catch (err) {
-      const reason = controller.signal.aborted ? (controller.signal.reason as Error) : (err as Error);
+      const reason = err as Error;
       if (reason instanceof Shutdown) {
         await this.#record(() => this.ledger.release(row.id), log);
         log.warn('job interrupted by shutdown; back to queued');
@@ -134,8 +134,6 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
       log.warn({ error: message, retryAt: runAt }, `job attempt ${row.attempts}/${row.maxAttempts} failed: ${message}`);
       this.emit('failed', { ...event, error: message, retryAt: runAt });
       return { kind: 'retry', runAt };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -149,17 +147,12 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
 
   /** Ledger writes after the handler ran: a few quick retries through a database blip. */
   async #record(write: () => Promise<unknown>, log: FastifyBaseLogger): Promise<boolean> {
-    for (let i = 0; ; i++) {
-      try {
-        await write();
-        return true;
-      } catch (err) {
-        if (i >= 3) {
-          log.error({ err }, 'queue: could not record the job state in the ledger');
-          return false;
-        }
-        await sleep(250 * 2 ** i);
-      }
+    try {
+      await retrying(write, { retries: 3, initialMs: 250, maxMs: 2000 });
+      return true;
+    } catch (err) {
+      log.error({ err }, 'queue: could not record the job state in the ledger');
+      return false;
     }
   }
 
@@ -171,12 +164,8 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
   /** Resolves when nothing runs here any more, or after `timeoutMs`; true when idle. */
   async idle(timeoutMs: number): Promise<boolean> {
     if (this.running.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))));
-    const result = await Promise.race([idle, late]);
-    clearTimeout(timer);
-    return result;
+    const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    return settlesWithin(Math.max(0, timeoutMs), idle);
   }
 
   /** Abort every running job; each goes back to queued in the ledger. */

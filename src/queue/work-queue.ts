@@ -33,12 +33,6 @@ export interface WorkQueueOptions {
   workers: boolean;
   queueName: string;
   prefix: string;
-  /**
-   * The ledger starts empty and only this process writes to it (an in-memory database): nothing to
-   * reconcile or purge until the first job is submitted, so apps that never use jobs never touch
-   * the database (tests build many of them).
-   */
-  freshLedger?: boolean;
 }
 
 const PURGE_EVERY_MS = 60 * 60_000;
@@ -53,8 +47,6 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
-  /** True until the first submit when the ledger started empty (see WorkQueueOptions.freshLedger). */
-  #idleLedger: boolean;
 
   constructor(
     readonly ledger: Ledger,
@@ -68,7 +60,6 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.runner = new Runner(ledger, registry, opts, log);
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
-    this.#idleLedger = opts.freshLedger === true;
   }
 
   get backend(): BackendName {
@@ -82,23 +73,20 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.hub.on('up', () => this.#requestSwitch());
     this.hub.on('down', () => this.#requestSwitch());
     // In the background: boot must not wait on (or fail with) the database; re-adding is idempotent.
-    if (!this.#idleLedger) {
-      void this.#run(() => this.reconcile(true)).catch((err: Error) => {
-        this.#fullSweepDue = true; // database not reachable yet: the next sweep does the full reconcile
-        this.log.warn({ err }, `queue: boot reconcile failed: ${err.message}`);
-      });
-    }
+    void this.#run(() => this.reconcile(true)).catch((err: Error) => {
+      this.#fullSweepDue = true; // database not reachable yet: the next sweep does the full reconcile
+      this.log.warn({ err }, `queue: boot reconcile failed: ${err.message}`);
+    });
     const tickMs = Math.max(100, Math.floor(this.opts.leaseMs / 3));
     this.#timers.push(setInterval(() => void this.#tick(), tickMs).unref());
     if (this.opts.workers) {
-      if (!this.#idleLedger) void this.purge();
+      void this.purge();
       this.#timers.push(setInterval(() => void this.purge(), PURGE_EVERY_MS).unref());
     }
   }
 
   /** Accept (accept.ts: validate, idempotency, capacity, ledger write), then enqueue. */
   async submit(input: SubmitInput): Promise<{ job: JobRow; created: boolean }> {
-    this.#idleLedger = false;
     const { maxSize, maxAttempts } = this.opts;
     const { job, created, waiting } = await acceptJob({ ledger: this.ledger, registry: this.registry, guard: this.guard, maxSize, maxAttempts }, input);
     if (!created) return { job, created };
@@ -196,7 +184,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     try {
       const ids = this.runner.ids;
       if (ids.length) await this.ledger.touch(ids);
-      if (!this.#intake || this.#idleLedger) return;
+      if (!this.#intake) return;
       if ((this.hub.up ? 'bullmq' : 'local') !== this.#backend.name) this.#requestSwitch();
       const full = this.#fullSweepDue;
       await this.#run(() => this.reconcile(full));
@@ -207,7 +195,6 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   }
 
   async purge(): Promise<number> {
-    if (this.#idleLedger) return 0;
     try {
       const count = await this.ledger.purge(new Date(Date.now() - this.opts.retentionDays * 86_400_000));
       if (count) this.log.info({ count, retentionDays: this.opts.retentionDays }, `queue: purged ${count} finished job(s)`);
@@ -275,7 +262,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   async details(): Promise<Record<string, unknown>> {
     const [counts, waiting] = await Promise.all([
       this.#backend.counts().catch((err: Error) => ({ error: err.message })),
-      this.#idleLedger ? 0 : this.ledger.countWaiting(this.opts.maxSize).catch(() => null),
+      this.ledger.countWaiting(this.opts.maxSize).catch(() => null),
     ]);
     if (waiting !== null) this.#waiting = waiting;
     return { backend: this.#backend.name, active: this.runner.running.size, ledgerWaiting: waiting, backendCounts: counts };

@@ -11,6 +11,8 @@
 import { EventEmitter } from 'node:events';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
+import { backoffDelay } from '../shared/backoff.js';
+import { settlesWithin, withTimeout } from '../shared/timeout.js';
 
 export type RedisStatus = 'disabled' | 'connecting' | 'up' | 'down';
 
@@ -18,9 +20,7 @@ export type RedisStatus = 'disabled' | 'connecting' | 'up' | 'down';
 export type ConnectionRole = 'command' | 'producer' | 'worker';
 
 /** Reconnect delay: 100 ms doubling per attempt, capped at 2 s so a returning Redis is seen fast. */
-export function reconnectDelay(times: number): number {
-  return Math.min(100 * 2 ** Math.max(0, times - 1), 2000);
-}
+export const reconnectDelay = (times: number): number => backoffDelay(times, { initialMs: 100, maxMs: 2000 });
 
 export function connectionOptions(role: ConnectionRole): RedisOptions {
   const base: RedisOptions = {
@@ -141,17 +141,8 @@ export class RedisHub extends EventEmitter<{ up: []; down: [reason: string] }> {
     if (!this.client) throw new Error('REDIS_URL is not set');
     if (this.#status !== 'up') throw new Error(this.#lastError ?? `redis is ${this.#status}`);
     const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.client.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`PING timed out after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const client = this.client;
+    await withTimeout(timeoutMs, () => client.ping(), `PING timed out after ${timeoutMs} ms`);
     return Math.round((performance.now() - t0) * 10) / 10;
   }
 
@@ -175,7 +166,7 @@ export class RedisHub extends EventEmitter<{ up: []; down: [reason: string] }> {
     const client = this.client;
     if (!client || client.status === 'end') return;
     // QUIT lets Redis finish what we sent; bounded, then cut the socket.
-    await Promise.race([client.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await settlesWithin(1000, client.quit());
     client.disconnect();
   }
 }

@@ -7,9 +7,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { testConfig } from './config.js';
+import { sharedDatabaseFor } from './memory-db.js';
 
 export async function build(t: TestContext, env: Record<string, string | undefined> = {}, options: BuildOptions = {}) {
-  const app = await buildApp(testConfig(env), options);
+  const app = await buildApp(testConfig(env), { database: await sharedDatabaseFor(env), ...options });
   t.after(() => app.close());
   await app.ready();
   return app;

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from './config.js';
+import { sharedDatabaseFor } from './memory-db.js';
 import type { JobRow } from '../../src/queue/ledger.js';
 import { defineJob } from '../../src/jobs/registry.js';
 import { Type } from 'typebox';
@@ -31,7 +32,7 @@ export function queueEnv(env: Record<string, string | undefined> = {}): Record<s
 
 /** Build an app (closed by the caller). */
 export async function buildQueueApp(env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig(queueEnv(env)));
+  const app = await buildApp(testConfig(queueEnv(env)), { database: await sharedDatabaseFor(env) });
   try {
     await app.ready();
   } catch (err) {

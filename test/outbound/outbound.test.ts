@@ -345,22 +345,17 @@ test('http job: in production only HTTP_JOB_ALLOWED_HOSTS may be called', async 
 });
 
 test('backoff grows exponentially with jitter and stays under the cap; Retry-After parses seconds and dates', () => {
-  assert.equal(
-    backoffDelay(1, 100, 10_000, () => 0),
-    50,
-  );
-  assert.equal(
-    backoffDelay(1, 100, 10_000, () => 1),
-    100,
-  );
-  assert.equal(
-    backoffDelay(3, 100, 10_000, () => 1),
-    400,
-  );
-  assert.equal(
-    backoffDelay(20, 100, 1000, () => 1),
-    1000,
-  );
+  // Half jitter: each delay lies between half the exponential step and the step.
+  const within = (retry: number, base: number, cap: number, lo: number, hi: number) => {
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(retry, base, cap);
+      assert.ok(d >= lo && d <= hi, `retry ${retry}: ${d} not in [${lo}, ${hi}]`);
+    }
+  };
+  within(1, 100, 10_000, 50, 100);
+  within(3, 100, 10_000, 200, 400);
+  within(20, 100, 1000, 500, 1000);
+  assert.ok(new Set(Array.from({ length: 50 }, () => backoffDelay(3, 100, 10_000))).size > 1, 'jittered');
   assert.equal(parseRetryAfter('3'), 3000);
   assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
   assert.equal(parseRetryAfter('soon'), undefined);

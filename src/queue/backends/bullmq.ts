@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisHub } from '../../redis/redis-hub.js';
 import { MAX_PRIORITY, type Backend, type QueueEntry, type RunFn } from '../backend.js';
+import { withTimeout } from '../../shared/timeout.js';
 
 export interface BullOptions {
   queueName: string;
@@ -61,7 +62,7 @@ export class BullBackend implements Backend {
       ready.push(this.#worker.waitUntilReady());
     }
     try {
-      await withTimeout(Promise.all(ready), timeoutMs, `BullMQ not ready after ${timeoutMs} ms`);
+      await withTimeout(timeoutMs, () => Promise.all(ready), `BullMQ not ready after ${timeoutMs} ms`);
     } catch (err) {
       await this.close();
       throw err;
@@ -131,7 +132,8 @@ export class BullBackend implements Backend {
 
   async stopIntake(): Promise<void> {
     // Stop fetching; jobs already running finish (their processors are awaited by the Runner's drain).
-    if (this.#worker) await withTimeout(this.#worker.pause(true), this.opts.timeoutMs ?? 3000, 'pause').catch(() => {});
+    const worker = this.#worker;
+    if (worker) await withTimeout(this.opts.timeoutMs ?? 3000, () => worker.pause(true), 'pause').catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -142,7 +144,7 @@ export class BullBackend implements Backend {
       ['queue', async () => this.#queue?.close()],
     ];
     for (const [what, step] of steps) {
-      await withTimeout(step(), timeoutMs, `${what} close timed out`).catch((err: Error) => this.log.warn({ err }, `bullmq: ${err.message}`));
+      await withTimeout(timeoutMs, step, `${what} close timed out`).catch((err: Error) => this.log.warn({ err }, `bullmq: ${err.message}`));
     }
     for (const c of this.#connections) c.disconnect();
     this.#connections = [];
@@ -152,14 +154,4 @@ export class BullBackend implements Backend {
     const c = await this.#queue!.getJobCounts('wait', 'prioritized', 'paused', 'delayed');
     return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0), delayed: c.delayed ?? 0 };
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -5,18 +5,17 @@
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorRef } from '../../http/error-envelope.js';
-import { bearerToken } from '../../http/bearer-token.js';
-import { HttpError } from '../../http/errors.js';
+import { bearerToken, requireBearer } from '../../http/bearer-token.js';
 
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
   if (!app.config.METRICS_ENABLED) return;
   const token = app.config.METRICS_TOKEN;
-  const expected = token ? bearerToken(token) : null;
 
   app.get(
     '/metrics',
     {
+      ...(token ? { preHandler: requireBearer(bearerToken(token), 'METRICS_TOKEN') } : {}),
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics (text exposition format)',
@@ -28,13 +27,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      if (expected) {
-        if (!expected.matches(request.headers.authorization)) {
-          reply.header('www-authenticate', 'Bearer');
-          throw new HttpError(401, 'A valid metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', { code: 'UNAUTHORIZED' });
-        }
-      }
+    async (_request, reply) => {
       const body = await app.metrics.text();
       return reply.type(app.metrics.contentType).send(body);
     },
