@@ -1,7 +1,7 @@
 /**
  * `app.alerts`: operator alerts (src/alerts) to the log and to the webhooks configured
  * (ALERT_WEBHOOK_URL, SLACK_WEBHOOK_URL, DISCORD_WEBHOOK_URL). Besides the health monitor
- * (plugins/app/health-monitor.ts), alerts are raised here for:
+ * (health-monitor.plugin.ts), alerts are raised here for:
  *   drain.started   the drain began (info for a deploy's SIGTERM, critical for a crash or the memory limit)
  *   breaker.open    an outbound circuit breaker opened (breaker.closed when it recovers)
  *   job.dead        a job exhausted its attempts

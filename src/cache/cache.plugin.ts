@@ -1,6 +1,6 @@
 /**
  * `app.cache`: get/set/del of JSON values with a TTL, in Redis when it is up and in an in-process
- * LRU otherwise (src/lib/cache.ts). Used by GET /api/v1/jobs/:id for finished jobs.
+ * LRU otherwise (cache.ts). Used by GET /api/v1/jobs/:id for finished jobs.
  */
 import fp from 'fastify-plugin';
 import { Cache } from './cache.js';

@@ -1,14 +1,14 @@
 /**
  * PGlite (PostgreSQL compiled to WebAssembly, in-process): the embedded default.
  *
- * On disk (`<DATA_DIR>/pglite`) the database survives restarts; creating it runs initdb once
- * (2.5-4 s, more on a busy machine), reopening takes about a second.
+ * On disk (`<DATA_DIR>/pglite`) the database survives restarts; creating it runs initdb once (a
+ * few seconds), reopening is faster.
  *
- * In memory (`pglite:memory`, used by every test app) a fresh initdb per app would cost seconds,
- * so we keep a migrated *template*: built once, dumped to a tarball, cached in this process and on
- * disk in os.tmpdir() under a key made from the PGlite version and the migration checksums, and
- * loaded with `new PGlite({ loadDataDir })` (~0.7-1 s). A changed migration changes the key, so a
- * stale template is never used.
+ * In memory (`pglite:memory`, throwaway: demos and tests) a fresh initdb each time would cost
+ * seconds, so we keep a migrated *template*: built once, dumped to a tarball, cached in this process
+ * and on disk in os.tmpdir() under a key made from the PGlite version and the migration checksums,
+ * and loaded with `new PGlite({ loadDataDir })`. A changed migration changes the key, so a stale
+ * template is never used.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ function pgliteVersion(): string {
 
 const gzipAsync = promisify(gzip);
 
-/** Uncompressed tarballs by template key, shared by every app in this process (loading a plain tar costs ~30% less CPU than a gzipped one). */
+/** Uncompressed tarballs by template key, shared by every app in this process (a plain tar loads faster than a gzipped one). */
 const templates = new Map<string, Promise<Blob>>();
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `app.verifyAdmin`: preHandler for admin endpoints. No ADMIN_TOKEN configured → 404 (the
  * endpoint does not exist for this deployment); wrong or missing bearer token → 401.
- * Tokens are compared in constant time (lib/bearer-token.ts).
+ * Tokens are compared in constant time (bearer-token.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';

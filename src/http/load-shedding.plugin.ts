@@ -2,7 +2,7 @@
  * Load shedding with @fastify/under-pressure: while the event loop is lagging or saturated, or
  * the heap / resident set is over its threshold (all from config, sampled every
  * SHED_SAMPLE_INTERVAL_MS), API routes answer 503 with Retry-After in our error envelope instead
- * of queueing more work, and the ops endpoints (lib/ops-routes.ts) keep answering so /live does
+ * of queueing more work, and the ops endpoints (ops-routes.ts) keep answering so /live does
  * not get the instance restarted and /metrics shows why.
  *
  * Deliberately NO `healthCheck`: under-pressure would then 503 every route whenever a dependency

@@ -1,5 +1,5 @@
 /**
- * Enters the request context (lib/request-context.ts) for every route except the ops endpoints,
+ * Enters the request context (request-context.ts) for every route except the ops endpoints,
  * so anything a handler calls, however deep, can read the request id (the outbound HTTP client
  * forwards it as X-Request-Id).
  *

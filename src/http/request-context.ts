@@ -3,10 +3,10 @@
  * an AsyncLocalStorage entered once per request, read by the outbound HTTP client to forward
  * X-Request-Id so a trace joins up across services.
  *
- * Cost (Node 20, measured in CPU µs per request on bare Fastify): entering a store is ~3 µs, about
- * 12% of a trivial request, and it follows every promise the request creates. So it is entered only
- * for routes that can make outbound calls (not the ops endpoints; see plugins/app/request-context.ts),
- * and code that has an id at hand can pass it explicitly instead (`{ requestId }`).
+ * Entering a store costs a noticeable share of a trivial request and follows every promise the
+ * request creates, so it is entered only for routes that can make outbound calls (not the ops
+ * endpoints; see request-context.plugin.ts), and code that has an id at hand can pass it
+ * explicitly instead (`{ requestId }`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 

@@ -1,6 +1,6 @@
 /**
- * Echo the request id (see lib/request-id.ts) on every response, including errors, so a client
- * can quote it; during a drain, ask clients to close the connection. The access line itself is written by lib/access-log.ts.
+ * Echo the request id (see request-id.ts) on every response, including errors, so a client
+ * can quote it; during a drain, ask clients to close the connection. The access line itself is written by observability/access-log.ts.
  */
 import fp from 'fastify-plugin';
 import { REQUEST_ID_HEADER } from './request-id.js';

@@ -5,7 +5,7 @@
  * A leak then costs one orderly restart instead of an OOM kill mid-request.
  * MAX_RSS_MB=0 switches it off.
  *
- * Hooks for alerting: `app.memoryGuard` is an EventEmitter (src/lib/memory-guard.ts) emitting
+ * Hooks for alerting: `app.memoryGuard` is an EventEmitter (memory-guard.ts) emitting
  *   'high'      RSS reached 90% of MAX_RSS_MB  → the "memory over 90% of the limit" alert
  *   'over'      RSS went above the limit (grace period starts)
  *   'limit'     the guard is about to request the shutdown

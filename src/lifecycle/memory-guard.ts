@@ -1,6 +1,6 @@
 /**
  * MemoryGuard: watches the resident set size against a limit. Pure (no Fastify): the plugin
- * (plugins/app/memory-guard.ts) turns its events into a log line, an alert hook and a drain.
+ * (lifecycle/memory-guard.plugin.ts) turns its events into a log line, an alert hook and a drain.
  *
  * Events, each emitted on a transition only (never once per sample):
  *   high      RSS reached HIGH_RATIO (90%) of the limit  (re-armed once it falls below 85%)

@@ -1,6 +1,6 @@
 /**
  * Sentry inside the app (initialisation happens earlier, in src/instrument.ts; what is reported is
- * decided in src/lib/sentry.ts):
+ * decided in sentry.ts):
  *   - errors that become 5xx responses are captured from an onError hook (unless tracing is on, in
  *     which case Sentry's Fastify integration does it), tagged with the request id;
  *   - jobs that end `dead` are reported (grouped per job type);
@@ -22,7 +22,7 @@ export default fp(
       return;
     }
 
-    // With tracing on, Sentry's Fastify integration captures request errors itself (lib/sentry.ts).
+    // With tracing on, Sentry's Fastify integration captures request errors itself (sentry.ts).
     if (!Sentry.getClient()?.getIntegrationByName(FASTIFY_INTEGRATION)) {
       // Callback style, and it runs only for requests that failed: nothing on the hot path.
       app.addHook('onError', (request, _reply, error, done) => {

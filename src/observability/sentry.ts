@@ -1,12 +1,12 @@
 /**
  * Sentry settings and filters, used by src/instrument.ts (which runs before anything else and
- * before the full config is validated) and by plugins/app/sentry.ts.
+ * before the full config is validated) and by sentry.plugin.ts.
  *
  * What is reported:
  *   - errors that become 5xx responses, tagged with the request id (`request_id`), so an event
  *     leads straight to the access log line and the client's X-Request-Id;
  *   - uncaught exceptions / unhandled rejections (Sentry's default global handlers);
- *   - jobs that end `dead` (plugins/app/sentry.ts).
+ *   - jobs that end `dead` (sentry.plugin.ts).
  * Never reported: 4xx (the client's mistake), and deliberate 503s that carry Retry-After (load
  * shedding, a full queue, a dependency known to be down): they are back-pressure working as
  * designed, visible in metrics and alerts, and reporting each one would exhaust the Sentry quota
@@ -49,7 +49,7 @@ const requestIds = new WeakMap<object, string>();
 
 type ErrorLike = Error & { statusCode?: number; retryAfter?: number };
 
-/** The status our error handler will answer with (plugins/app/error-handler.ts uses the same rule). */
+/** The status our error handler will answer with (http/error-handler.plugin.ts uses the same rule). */
 function statusOf(error: ErrorLike): number {
   const s = error.statusCode;
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
@@ -81,11 +81,10 @@ export function sentryInitOptions(
     // Privacy first (v11 collects most of this by default): no client IPs, cookies, bodies or
     // local variables; headers and query strings keep the SDK's filtering of keys and tokens.
     dataCollection: { userInfo: false, cookies: false, httpBodies: [], stackFrameVariables: false },
-    // Sentry's Fastify integration wraps every hook of every request in a span. With tracing off
-    // that buys nothing and costs more than the rest of the app (GET /live: ~60 µs CPU per request
-    // without Sentry, ~270 with the integration, ~120 without it; see the report of issue 5).
-    // So it is used only when tracing is on; otherwise plugins/app/sentry.ts captures 5xx from an
-    // onError hook, which runs only when a request fails.
+    // Sentry's Fastify integration wraps every hook of every request in a span: with tracing off
+    // that buys nothing and costs several times the rest of a request (docs/ARCHITECTURE.md,
+    // performance). So it is used only when tracing is on; otherwise sentry.plugin.ts captures 5xx
+    // from an onError hook, which runs only when a request fails.
     integrations:
       settings.tracesSampleRate === undefined
         ? (defaults) => defaults.filter((i) => i.name !== FASTIFY_INTEGRATION)

@@ -6,7 +6,7 @@
  * to the error handler that exists when the route is added, and the docs routes must answer
  * 429/404 with our error envelope like every other route.
  *
- * CSP: the API sends the strictest policy (default-src 'none', plugins/external/helmet.ts), which
+ * CSP: the API sends the strictest policy (default-src 'none', http/security-headers.plugin.ts), which
  * would blank the UI. `staticCSP` makes swagger-ui replace it, in its own encapsulated onSend
  * hook, on the docs routes only, with the least the UI needs (its own scripts and styles, inline
  * style attributes, data: images, fetching /docs/json from the same origin).

@@ -1,7 +1,7 @@
 /**
  * The process-wide outbound client, for code that runs outside a request and has no `app` at hand:
  * job handlers (src/jobs/types/*) receive only their payload and a JobContext. Installed by
- * plugins/app/outbound.ts; route code should use `app.outbound` instead.
+ * outbound.plugin.ts; route code should use `app.outbound` instead.
  */
 import type { HttpClient } from './http-client.js';
 
@@ -22,7 +22,7 @@ export function installOutbound(ctx: OutboundContext): () => void {
 }
 
 export function outbound(): OutboundContext {
-  if (!current) throw new Error('the outbound HTTP client is not initialised (plugins/app/outbound.ts is not registered)');
+  if (!current) throw new Error('the outbound HTTP client is not initialised (outbound.plugin.ts is not registered)');
   return current;
 }
 

@@ -7,7 +7,7 @@
  *   - a circuit breaker per target host (breakers.ts); an open breaker fails fast with
  *     CircuitOpenError (503 + Retry-After if it reaches a client);
  *   - X-Request-Id forwarded: `requestId` if given, else the current request's id
- *     (lib/request-context.ts).
+ *     (request-context.ts).
  * Non-2xx responses are returned, like fetch; only "no usable response" throws (errors.ts).
  *
  * Retries are a loop of our own rather than cockatiel's retry policy: the decision depends on the

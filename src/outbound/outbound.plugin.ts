@@ -2,7 +2,7 @@
  * `app.outbound`: the HTTP client for calling other services (src/outbound/http-client.ts), with
  * one circuit breaker per target host. Breaker states appear in /health/details (stats
  * "outbound") and in metrics (circuit_breaker_state, circuit_breaker_opens_total); a breaker
- * opening is logged and raises an alert (plugins/app/alerts.ts listens to `app.outbound.breakers`).
+ * opening is logged and raises an alert (alerts.plugin.ts listens to `app.outbound.breakers`).
  * Job handlers reach the same client through `outbound()` (src/outbound/context.ts).
  */
 import fp from 'fastify-plugin';

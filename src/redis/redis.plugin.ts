@@ -1,5 +1,5 @@
 /**
- * `app.redis`: the RedisHub (src/lib/redis-hub.ts): status, `up`/`down` events other plugins
+ * `app.redis`: the RedisHub (redis-hub.ts): status, `up`/`down` events other plugins
  * listen to, and connections for BullMQ. REDIS_URL is optional and Redis is never critical: when
  * it is unset or down, /ready stays 200, /health says "degraded" (only when it is configured but
  * unreachable) and the queue and cache fall back to in-process equivalents.

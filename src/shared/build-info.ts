@@ -21,7 +21,7 @@ function readJson(url: URL): Record<string, unknown> {
 
 let cached: BuildInfo | undefined;
 
-/** Read once; src/lib and dist/lib both sit two levels below package.json. */
+/** Read once; src/shared and dist/shared both sit two levels below package.json. */
 export function buildInfo(): BuildInfo {
   if (cached) return cached;
   const pkg = readJson(new URL('../../package.json', import.meta.url));

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { envSchema } from '../../src/config/schema.js';
+import { documentedVars } from '../../tools/env-docs.js';
 
 const keys = Object.keys(envSchema.shape).filter((k) => !k.startsWith('RAILWAY_'));
 
@@ -26,4 +27,21 @@ test('README documents every variable and the two quick-start commands', () => {
 
 test('.ci/run runs the README test command', () => {
   assert.match(readFileSync('.ci/run', 'utf8'), /npm test/);
+});
+
+test('the README splits the few variables to set from the tuning knobs, and shows required ones as required', () => {
+  const text = readFileSync('README.md', 'utf8');
+  const table = text.slice(text.indexOf('<!-- env-table:start -->'), text.indexOf('<!-- env-table:end -->'));
+  const essentials = documentedVars().filter((v) => v.doc.essential);
+  assert.ok(essentials.length >= 6 && essentials.length <= 14, `${essentials.length} variables to set`);
+  const knobs = table.indexOf('**Tuning knobs**');
+  for (const v of documentedVars()) {
+    const at = table.indexOf(`| \`${v.name}\` |`);
+    assert.ok(at > 0, v.name);
+    assert.equal(at < knobs, Boolean(v.doc.essential), `${v.name} in the wrong group`);
+    if (v.def === 'required') assert.match(table.slice(at, table.indexOf('\n', at)), /\*\*required\*\*/);
+  }
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'CORS_ORIGINS', 'SENTRY_DSN', 'LOG_LEVEL']) {
+    assert.ok(essentials.some((v) => v.name === name), `${name} is one to set`);
+  }
 });

@@ -7,15 +7,15 @@ export const alerts = section('Alerts and health monitor', {
     doc: 'Consecutive failed runs of a check before an alert (a recovery alert follows when it passes).',
   }),
   ALERT_WEBHOOK_URL: env(url(['https', 'http']).optional(), {
-    doc: 'Generic webhook: every alert is POSTed as JSON. A secret (the URL is the credential).',
+    doc: 'Generic webhook: every alert is POSTed as JSON (the URL is the credential).',
     secret: true,
   }),
   SLACK_WEBHOOK_URL: env(url(['https', 'http']).optional(), {
-    doc: 'Slack incoming-webhook URL. A secret.',
+    doc: 'Slack incoming-webhook URL.',
     secret: true,
     essential: true,
   }),
-  DISCORD_WEBHOOK_URL: env(url(['https', 'http']).optional(), { doc: 'Discord webhook URL. A secret.', secret: true }),
+  DISCORD_WEBHOOK_URL: env(url(['https', 'http']).optional(), { doc: 'Discord webhook URL.', secret: true }),
   ALERT_TIMEOUT_MS: env(int(100, 60_000).prefault('5000'), {
     doc: 'Deadline for one delivery to one sink; a slow sink never delays the others.',
   }),

@@ -1,7 +1,5 @@
 /**
- * Metrics and API docs (issue 5, metrics/OpenAPI part).
- * NOTE to the Sentry/alerts helper: put SENTRY_* and ALERT_* / *_WEBHOOK_URL variables in their own
- * section file (e.g. sections/alerts.ts) rather than here, so our edits never clash.
+ * Metrics (observability/metrics.plugin.ts) and API docs (openapi/).
  */
 import { bool, minLength, env, section } from '../fields.js';
 

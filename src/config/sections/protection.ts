@@ -1,6 +1,6 @@
 /**
- * Abuse and overload protection: rate limiting (plugins/external/rate-limit.ts), load shedding
- * (plugins/external/under-pressure.ts) and the memory guard (plugins/app/memory-guard.ts).
+ * Abuse and overload protection: rate limiting (http/rate-limit.plugin.ts), load shedding
+ * (http/load-shedding.plugin.ts) and the memory guard (lifecycle/memory-guard.plugin.ts).
  * 0 switches a threshold off where noted.
  */
 import { bool, int, num, env, section } from '../fields.js';

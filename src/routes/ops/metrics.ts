@@ -1,7 +1,7 @@
 /**
- * GET /metrics – Prometheus text format (plugins/app/metrics.ts). Not registered when
+ * GET /metrics – Prometheus text format (observability/metrics.plugin.ts). Not registered when
  * METRICS_ENABLED=false. With METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`
- * (compared in constant time, like the admin token: lib/bearer-token.ts).
+ * (compared in constant time, like the admin token: bearer-token.ts).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorRef } from '../../http/error-envelope.js';
