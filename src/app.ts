@@ -27,6 +27,7 @@ import redis from './redis/redis.plugin.js';
 import rateLimit from './http/rate-limit.plugin.js';
 import errorHandler from './http/error-handler.plugin.js';
 import adminAuth from './http/admin-auth.plugin.js';
+import auth from './auth/auth.plugin.js';
 import database from './db/database.plugin.js';
 import cache from './cache/cache.plugin.js';
 import outbound from './outbound/outbound.plugin.js';
@@ -94,6 +95,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(rateLimit);
   await app.register(errorHandler);
   await app.register(adminAuth);
+  await app.register(auth);
 
   // Work: cache, outbound calls, the job queue.
   await app.register(cache);

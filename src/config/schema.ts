@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { envDoc, type EnvDoc, type EnvSection } from './fields.js';
 import { server } from './sections/server.js';
 import { security } from './sections/security.js';
+import { auth } from './sections/auth.js';
 import { lifecycle } from './sections/lifecycle.js';
 import { database } from './sections/database.js';
 import { redis } from './sections/redis.js';
@@ -22,7 +23,7 @@ import { alerts } from './sections/alerts.js';
 import { platform } from './sections/platform.js';
 
 /** In documentation order. */
-export const SECTIONS = [server, security, lifecycle, database, redis, queue, protection, observability, sentry, outbound, alerts, platform] as const;
+export const SECTIONS = [server, security, auth, lifecycle, database, redis, queue, protection, observability, sentry, outbound, alerts, platform] as const;
 
 type Fields<S> = S extends EnvSection<infer F> ? F : never;
 type AllFields = Fields<(typeof SECTIONS)[number]>;

@@ -25,7 +25,7 @@ export default fp(
 
     app.decorate('verifyAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!expected) throw new HttpError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
-      if (!expected.matches(request.headers.authorization)) throw unauthorized(reply, 'ADMIN_TOKEN');
+      if (!expected.matches(request.headers.authorization)) throw unauthorized(reply, 'admin token', 'ADMIN_TOKEN');
       request.isAdmin = true;
     });
   },

@@ -28,16 +28,15 @@ export function bearerToken(token: string): BearerToken {
   };
 }
 
-/** The 401 for a missing or wrong bearer token; `variable` names what the client must send. */
-export function unauthorized(reply: FastifyReply, variable: string): HttpError {
+/** The 401 for a missing or wrong bearer token, e.g. unauthorized(reply, 'admin token', 'ADMIN_TOKEN'). */
+export function unauthorized(reply: FastifyReply, what: string, placeholder: string): HttpError {
   reply.header('www-authenticate', 'Bearer');
-  const what = variable.toLowerCase().replace(/_token$/, '').replace(/_/g, ' ');
-  return new HttpError(401, `A valid ${what} token is required (Authorization: Bearer <${variable}>)`, { code: 'UNAUTHORIZED' });
+  return new HttpError(401, `A valid ${what} is required (Authorization: Bearer <${placeholder}>)`, { code: 'UNAUTHORIZED' });
 }
 
-/** A preHandler that lets through only requests carrying `token` (named `variable` in the 401). */
-export function requireBearer(token: BearerToken, variable: string) {
+/** A preHandler that lets through only requests carrying `token` (described as in unauthorized()). */
+export function requireBearer(token: BearerToken, what: string, placeholder: string) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!token.matches(request.headers.authorization)) throw unauthorized(reply, variable);
+    if (!token.matches(request.headers.authorization)) throw unauthorized(reply, what, placeholder);
   };
 }

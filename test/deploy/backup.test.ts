@@ -83,11 +83,13 @@ test('backup.sh, drop, restore.sh: every row and the migration history come back
   assert.ok(applied.length >= 1, 'the migration runner applied the migrations');
   const before = await snapshot(db.url);
   assert.equal(before.jobs?.length, 3);
+  // Counted, not fixed: a fork's own models and migrations add tables.
+  const tables = Object.keys(before).length;
   const file = join(dir, 'nested', 'railfast.dump');
 
   const backup = run('backup.sh', [db.url, file]);
   assert.equal(backup.code, 0, backup.stderr);
-  assert.match(backup.stdout, new RegExp(`backup: wrote ${file} \\(\\d+ bytes, 2 tables with data\\)`));
+  assert.match(backup.stdout, new RegExp(`backup: wrote ${file} \\(\\d+ bytes, ${tables} tables with data\\)`));
   assert.deepEqual(readdirSync(join(dir, 'nested')), ['railfast.dump'], 'no partial file left behind');
 
   await db.drop();
@@ -96,7 +98,7 @@ test('backup.sh, drop, restore.sh: every row and the migration history come back
 
   const restore = run('restore.sh', [file, db.url]);
   assert.equal(restore.code, 0, restore.stderr);
-  assert.match(restore.stdout, new RegExp(`restore: done: 2 tables in schema public; latest migration: ${applied.at(-1)}`));
+  assert.match(restore.stdout, new RegExp(`restore: done: ${tables} tables in schema public; latest migration: ${applied.at(-1)}`));
   assert.deepEqual(await snapshot(db.url), before);
 
   // A database that has tables is only overwritten on request.
@@ -104,7 +106,7 @@ test('backup.sh, drop, restore.sh: every row and the migration history come back
   assert.equal(again.code, 1);
   assert.equal(
     again.stderr.trim(),
-    `restore: ${db.url} already has 2 tables in schema public; pass --clean to replace them with the dump's contents`,
+    `restore: ${db.url} already has ${tables} tables in schema public; pass --clean to replace them with the dump's contents`,
   );
   await withClient(db.url, (c) => c.query("UPDATE jobs SET status = 'failed'"));
   const clean = run('restore.sh', [file, db.url, '--clean']);

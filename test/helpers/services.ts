@@ -71,6 +71,16 @@ export async function createTempDatabase(prefix = 'railfast_test'): Promise<{ ur
   };
 }
 
+/**
+ * A fresh database for one test, dropped after it whatever happens in between: the drop is
+ * registered before any other setup step can fail.
+ */
+export async function tempDatabase(t: TestContext, prefix = 'railfast_test'): Promise<string> {
+  const db = await createTempDatabase(prefix);
+  t.after(db.drop);
+  return db.url;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -15,7 +15,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/metrics',
     {
-      ...(token ? { preHandler: requireBearer(bearerToken(token), 'METRICS_TOKEN') } : {}),
+      ...(token ? { preHandler: requireBearer(bearerToken(token), 'metrics token', 'METRICS_TOKEN') } : {}),
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics (text exposition format)',
