@@ -16,7 +16,15 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { AppConfig } from '../config/load.js';
 import { PGLITE_MEMORY } from '../config/sections/database.js';
-import { migrate, pgliteMigrationConnection, pgMigrationConnection, readMigrations, type MigrateResult, type MigrationLog } from './migrate.js';
+import {
+  migrate,
+  pendingMigrations,
+  pgliteMigrationConnection,
+  pgMigrationConnection,
+  readMigrations,
+  type MigrateResult,
+  type MigrationLog,
+} from './migrate.js';
 import { openMigratedMemoryPglite, openPgliteDir } from './pglite.js';
 
 /** The Prisma client every mode returns (Postgres via @prisma/adapter-pg, PGlite via its adapter). */
@@ -52,6 +60,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Apply pending migrations (see migrate.ts); throws MigrationError naming the failed one. */
   migrate(log?: MigrationLog): Promise<MigrateResult>;
+  /** Names of the migrations not applied yet. */
+  pending(): Promise<string[]>;
   stats(): PoolStats;
   close(): Promise<void>;
 }
@@ -125,6 +135,9 @@ function openPostgres(url: string, config: Config, options: OpenOptions): Databa
         await client.end().catch(() => {});
       }
     },
+    async pending() {
+      return pendingMigrations(async (sql, params) => (await pool.query(sql, params)).rows, await readMigrations(options.migrationsDir));
+    },
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.DATABASE_POOL_MAX }),
     async close() {
       if (closed) return;
@@ -171,6 +184,10 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>,
     },
     async migrate(log) {
       return migrate(pgliteMigrationConnection(await get()), { dir: options.migrationsDir, log: log ?? options.migrationLog });
+    },
+    async pending() {
+      const db = await get();
+      return pendingMigrations(async (sql, params) => (await db.query(sql, params)).rows as never, await readMigrations(options.migrationsDir));
     },
     // One in-process connection; queries queue inside PGlite.
     stats: () => ({ total: instance ? 1 : 0, idle: instance ? 1 : 0, waiting: 0, max: 1 }),

@@ -167,6 +167,22 @@ export default fp<DatabasePluginOptions>(
         return { breaker: guard.breakerState };
       },
     });
+    if (kind === 'postgres') {
+      // Postgres is migrated by the pre-deploy step: until it has run, this version must not get
+      // traffic. Once none is pending, none can become pending while this process runs.
+      let pending: string[] | null = null;
+      app.health.register({
+        name: 'migrations',
+        critical: true,
+        check: async () => {
+          if (pending === null || pending.length > 0) pending = await handle.pending();
+          if (pending.length > 0) {
+            throw new Error(`${pending.length} migration(s) pending (${pending.join(', ')}): run \`npm run db:migrate\` (on Railway, the pre-deploy command)`);
+          }
+          return { pending: 0 };
+        },
+      });
+    }
     app.health.addStats('database', () => ({
       mode: handle.mode,
       pool: handle.stats(),

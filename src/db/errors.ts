@@ -130,11 +130,23 @@ export function toHttpError(err: unknown): unknown {
     const what = fields.length ? fields.join(', ') : 'unique value';
     return new HttpError(409, `A record with this ${what} already exists`, { code: 'CONFLICT', details: { fields }, cause: err });
   }
+  if (isSchemaBehind(err)) {
+    return new ServiceUnavailableError('The database schema is behind this version of the service: migrations are pending', 30, 'SCHEMA_OUT_OF_DATE', err);
+  }
   if (e.code === 'P2025') {
     const model = typeof e.meta?.modelName === 'string' ? e.meta.modelName : 'Record';
     return new HttpError(404, `${model} not found`, { code: 'NOT_FOUND', cause: err });
   }
   return err;
+}
+
+/** A table or column the code expects does not exist: migrations have not been applied. */
+export function isSchemaBehind(err: unknown): boolean {
+  const f = facts(err);
+  return (
+    f.codes.some((c) => c === 'P2021' || c === 'P2022' || c === '42P01' || c === '42703') ||
+    f.kinds.some((k) => k === 'TableDoesNotExist' || k === 'ColumnNotFound')
+  );
 }
 
 /** Column names of a unique violation, from whichever shape the adapter reported. */

@@ -171,6 +171,20 @@ export async function migrate(conn: MigrationConnection, options: MigrateOptions
   }
 }
 
+/**
+ * Names of `migrations` the database has not applied yet (a read: no lock). A database without
+ * the history table has applied none.
+ */
+export async function pendingMigrations(query: MigrationConnection['query'], migrations: Migration[]): Promise<string[]> {
+  const [history] = await query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!history?.present) return migrations.map((m) => m.name);
+  const rows = await query<{ migration_name: string }>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
+}
+
 /** "relation "jobs" already exists (42P07)": the database's words plus the SQLSTATE. */
 function dbMessage(err: unknown): string {
   const e = err as { message?: string; code?: string };
