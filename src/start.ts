@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, loadDotEnv } from './config/load.js';
 import { buildApp } from './app.js';
 import { installDrain } from './lifecycle/drain.js';
+import { PGLITE_MEMORY } from './config/sections/database.js';
 
 export interface StartOptions {
   /** Passed to buildApp: lets test fixtures add routes to a real server. */
@@ -29,9 +30,16 @@ export async function start(options: StartOptions = {}): Promise<FastifyInstance
     throw err;
   }
 
+  const worker = options.role === 'worker';
+  if (worker && (!config.DATABASE_URL || config.DATABASE_URL === PGLITE_MEMORY)) {
+    // The embedded database belongs to one process; a second one would corrupt it or see another database.
+    process.stderr.write('The worker process needs DATABASE_URL (Postgres): the embedded database can only be used by one process (the API, which runs the jobs itself unless RUN_WORKERS=false).\n');
+    process.exit(1);
+  }
+  const port = worker ? (config.WORKER_PORT ?? (config.NODE_ENV === 'production' ? config.PORT : config.PORT + 1)) : config.PORT;
   const app = await buildApp(config, { configure: options.configure, role: options.role });
   installDrain(app);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port, host: config.HOST });
 
   const address = app.server.address();
   const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);

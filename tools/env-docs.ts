@@ -9,8 +9,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { envSchema, SECTIONS } from '../src/config/schema.js';
-import { envDoc, type EnvDoc } from '../src/config/fields.js';
+import type { z } from 'zod';
+import { composeEnvSchema, envSchema, SECTIONS } from '../src/config/schema.js';
+import { envDoc, type EnvDoc, type EnvSection } from '../src/config/fields.js';
 
 export interface DocVar {
   name: string;
@@ -21,20 +22,20 @@ export interface DocVar {
 }
 
 /** Parsing an empty environment gives each default; a variable the parse complains about is required. */
-function defaults(): { values: Record<string, unknown>; required: Set<string> } {
-  const result = envSchema.safeParse({});
+function defaults(schema: z.ZodObject): { values: Record<string, unknown>; required: Set<string> } {
+  const result = schema.safeParse({});
   if (result.success) return { values: result.data, required: new Set() };
   const required = new Set(result.error.issues.map((i) => String(i.path[0])));
-  const optionalised = envSchema.partial().safeParse({});
+  const optionalised = schema.partial().safeParse({});
   return { values: optionalised.success ? optionalised.data : {}, required };
 }
 
 const asEnv = (v: unknown): string | null => (v === undefined ? null : Array.isArray(v) ? v.join(',') : String(v));
 
-export function documentedVars(): DocVar[] {
-  const { values, required } = defaults();
+export function documentedVars(sections: readonly EnvSection[] = SECTIONS): DocVar[] {
+  const { values, required } = defaults(sections === SECTIONS ? envSchema : composeEnvSchema(sections));
   const out: DocVar[] = [];
-  for (const s of SECTIONS) {
+  for (const s of sections) {
     for (const [name, field] of Object.entries(s.fields)) {
       const doc = envDoc(field) ?? { doc: '' };
       if (doc.injected) continue;
@@ -47,12 +48,12 @@ export function documentedVars(): DocVar[] {
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const shownDefault = (v: DocVar) => (v.def === 'required' ? '**required**' : v.def !== null ? `\`${v.def}\`` : (v.doc.defaultText ?? 'unset'));
 
-function readmeTables(vars: DocVar[]): string {
+export function readmeTables(vars: DocVar[], sections: readonly EnvSection[] = SECTIONS): string {
   const row = (v: DocVar) => `| \`${v.name}\` | ${cell(shownDefault(v))} | ${cell(v.doc.doc)}${v.doc.secret ? ' Secret.' : ''} |`;
   const head = ['| variable | default | what it does |', '| --- | --- | --- |'];
   const lines = ['<!-- env-table:start -->', '**Set these** (on Railway: the service\'s Variables tab):', '', ...head, ...vars.filter((v) => v.doc.essential).map(row)];
   lines.push('', '**Tuning knobs**: every one has a safe default; change them when you have a reason.');
-  for (const s of SECTIONS) {
+  for (const s of sections) {
     const rows = vars.filter((v) => v.section === s.title && !v.doc.essential);
     if (rows.length) lines.push('', `*${s.title}*`, '', ...head, ...rows.map(row));
   }
@@ -60,7 +61,7 @@ function readmeTables(vars: DocVar[]): string {
   return lines.join('\n');
 }
 
-function envExample(vars: DocVar[]): string {
+export function envExample(vars: DocVar[], sections: readonly EnvSection[] = SECTIONS): string {
   const lines = [
     '# railfast configuration. Copy to .env for local use (loaded when present, never required).',
     '# Invalid values stop the boot with a message naming the variable.',
@@ -74,13 +75,13 @@ function envExample(vars: DocVar[]): string {
   const heading = (title: string) => lines.push('', `# ── ${title} ${'─'.repeat(Math.max(4, 70 - title.length))}`);
   heading('Set these (the rest below are tuning knobs with safe defaults)');
   vars.filter((v) => v.doc.essential).forEach(entry);
-  for (const s of SECTIONS) {
+  for (const s of sections) {
     const rows = vars.filter((v) => v.section === s.title && !v.doc.essential);
     if (!rows.length) continue;
     heading(s.title);
     rows.forEach(entry);
   }
-  const aliases = SECTIONS.flatMap((s) => Object.keys(('aliases' in s && s.aliases) || {}));
+  const aliases = sections.flatMap((s) => Object.keys(('aliases' in s && s.aliases) || {}));
   if (aliases.length) lines.push('', `# Old names still accepted: ${aliases.join(', ')}`);
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { invalidCorsRule } from '../http/cors-origins.js';
 import { maskUrl } from '../shared/mask.js';
+import type { z } from 'zod';
+import { envDoc } from './fields.js';
 import { ENV_ALIASES, envSchema, SECRET_KEYS, URL_KEYS } from './schema.js';
 
 type Parsed = ReturnType<typeof envSchema.parse>;
@@ -27,30 +29,31 @@ export class ConfigError extends Error {
   }
 }
 
-function shown(key: string, raw: string): string {
-  if (SECRET_KEYS.has(key)) return `a value of ${raw.length} characters`;
-  return JSON.stringify(URL_KEYS.has(key) ? maskUrl(raw) : raw);
+function shown(key: string, raw: string, field: z.ZodType | undefined): string {
+  const doc = field && envDoc(field);
+  if (SECRET_KEYS.has(key) || doc?.secret) return `a value of ${raw.length} characters`;
+  return JSON.stringify(URL_KEYS.has(key) || doc?.credentialsUrl ? maskUrl(raw) : raw);
 }
 
 /**
  * Parse `env` into an AppConfig. Empty strings count as unset (platform dashboards often leave
  * blank variables behind). Throws ConfigError listing every bad variable.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, schema: z.ZodObject = envSchema): AppConfig {
   const input: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
   for (const [alias, name] of Object.entries(ENV_ALIASES)) if (input[name] === undefined && input[alias] !== undefined) input[name] = input[alias];
 
-  const result = envSchema.safeParse(input);
+  const result = schema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? 'config');
       if (input[key] === undefined) return `${key} is required`;
-      return `${key} ${issue.message}, got ${shown(key, input[key])}`;
+      return `${key} ${issue.message}, got ${shown(key, input[key], schema.shape[key] as z.ZodType | undefined)}`;
     });
     throw new ConfigError(problems);
   }
-  const c = result.data;
+  const c = result.data as Parsed;
   const production = c.NODE_ENV === 'production';
   const onRailway = Boolean(c.RAILWAY_ENVIRONMENT_NAME ?? c.RAILWAY_DEPLOYMENT_ID);
   const config = {

@@ -15,6 +15,7 @@ import { lifecycle } from './sections/lifecycle.js';
 import { database } from './sections/database.js';
 import { redis } from './sections/redis.js';
 import { queue } from './sections/queue.js';
+import { worker } from './sections/worker.js';
 import { protection } from './sections/protection.js';
 import { observability } from './sections/observability.js';
 import { sentry } from './sections/sentry.js';
@@ -23,13 +24,17 @@ import { alerts } from './sections/alerts.js';
 import { platform } from './sections/platform.js';
 
 /** In documentation order. */
-export const SECTIONS = [server, security, auth, lifecycle, database, redis, queue, protection, observability, sentry, outbound, alerts, platform] as const;
+export const SECTIONS = [server, security, auth, lifecycle, database, redis, queue, worker, protection, observability, sentry, outbound, alerts, platform] as const;
 
 type Fields<S> = S extends EnvSection<infer F> ? F : never;
 type AllFields = Fields<(typeof SECTIONS)[number]>;
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const envSchema = z.object(Object.assign({}, ...SECTIONS.map((s) => s.fields)) as UnionToIntersection<AllFields>);
+/** One object schema from `sections` (a fork's tests can compose extra sections the same way). */
+export const composeEnvSchema = <F extends Record<string, z.ZodType>>(sections: readonly EnvSection[]) =>
+  z.object(Object.assign({}, ...sections.map((s) => s.fields)) as F);
+
+export const envSchema = composeEnvSchema<UnionToIntersection<AllFields>>(SECTIONS);
 
 /** Every variable's documentation, by name. */
 export const ENV_DOCS: ReadonlyMap<string, EnvDoc> = new Map(

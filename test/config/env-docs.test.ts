@@ -45,3 +45,28 @@ test('the README splits the few variables to set from the tuning knobs, and show
     assert.ok(essentials.some((v) => v.name === name), `${name} is one to set`);
   }
 });
+
+test('a new config section with a required variable: validated, documented and filled in for tests without a second list', async () => {
+  const { env, minLength, section } = await import('../../src/config/fields.js');
+  const { composeEnvSchema, SECTIONS } = await import('../../src/config/schema.js');
+  const { loadConfig, ConfigError } = await import('../../src/config/load.js');
+  const { readmeTables, envExample } = await import('../../tools/env-docs.js');
+  const notes = section('Note signing', {
+    NOTES_SIGNING_KEY: env(minLength(32), { doc: 'Signs shared note links.', secret: true, testValue: 'k'.repeat(32) }),
+  });
+  const sections = [...SECTIONS, notes];
+  const schema = composeEnvSchema(sections);
+
+  assert.throws(
+    () => loadConfig({}, schema),
+    (err: unknown) => err instanceof ConfigError && err.problems.length === 1 && err.problems[0] === 'NOTES_SIGNING_KEY is required',
+  );
+  assert.throws(() => loadConfig({ NOTES_SIGNING_KEY: 'short' }, schema), /NOTES_SIGNING_KEY must be at least 32 characters, got a value of 5 characters/);
+  assert.equal((loadConfig({ NOTES_SIGNING_KEY: 'k'.repeat(32) }, schema) as unknown as Record<string, string>).NOTES_SIGNING_KEY, 'k'.repeat(32));
+
+  const vars = documentedVars(sections);
+  const mine = vars.find((v) => v.name === 'NOTES_SIGNING_KEY')!;
+  assert.equal(mine.def, 'required');
+  assert.match(readmeTables(vars, sections), /\*Note signing\*[\s\S]*\| `NOTES_SIGNING_KEY` \| \*\*required\*\* \| Signs shared note links\. Secret\. \|/);
+  assert.match(envExample(vars, sections), /# ── Note signing ─+\n# Signs shared note links\.\n# NOTES_SIGNING_KEY=\n/);
+});

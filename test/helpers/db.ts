@@ -138,8 +138,8 @@ export function readPrismaSchema(path = 'prisma/schema.prisma'): { models: Model
 }
 
 /** Every difference between schema.prisma and the database, as readable lines (empty = match). */
-export async function schemaDifferences(query: FreshDb['query']): Promise<string[]> {
-  const { models, enums } = readPrismaSchema();
+export async function schemaDifferences(query: FreshDb['query'], schemaPath?: string): Promise<string[]> {
+  const { models, enums } = readPrismaSchema(schemaPath);
   const problems: string[] = [];
   for (const [name, values] of Object.entries(enums)) {
     const rows = await query<{ label: string }>(
