@@ -58,9 +58,14 @@ async function dbApp(kind: Kind): Promise<{ app: FastifyInstance; close: () => P
   }
   if (!(await postgresUp())) return null;
   const temp = await createTempDatabase('railfast_db');
-  const app = await buildApp(testConfig({ ...base, DATABASE_URL: temp.url, MIGRATE_ON_BOOT: 'true' }), { configure: routes });
-  await app.ready();
-  return { app, close: async () => (await app.close(), await temp.drop()) };
+  try {
+    const app = await buildApp(testConfig({ ...base, DATABASE_URL: temp.url, MIGRATE_ON_BOOT: 'true' }), { configure: routes });
+    await app.ready();
+    return { app, close: async () => (await app.close(), await temp.drop()) };
+  } catch (err) {
+    await temp.drop(); // a failing setup leaves no database behind
+    throw err;
+  }
 }
 
 for (const kind of KINDS) {
