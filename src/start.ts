@@ -36,7 +36,7 @@ export async function start(options: StartOptions = {}): Promise<FastifyInstance
     process.stderr.write('The worker process needs DATABASE_URL (Postgres): the embedded database can only be used by one process (the API, which runs the jobs itself unless RUN_WORKERS=false).\n');
     process.exit(1);
   }
-  const port = worker ? (config.WORKER_PORT ?? (config.NODE_ENV === 'production' ? config.PORT : config.PORT + 1)) : config.PORT;
+  const port = worker ? (config.WORKER_PORT ?? config.PORT) : config.PORT;
   const app = await buildApp(config, { configure: options.configure, role: options.role });
   installDrain(app);
   await app.listen({ port, host: config.HOST });

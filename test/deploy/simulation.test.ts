@@ -120,12 +120,14 @@ test(
       assert.ok(!existsSync(join(image.workdir, 'node_modules/tsx')), 'dev dependencies pruned');
     });
 
+    // What a forker sets on Railway (README, "Set these"); without JWT_SECRET /health says degraded.
     const dockerEnv = (port: number, db: string): Env => ({
       ...image!.env,
       PATH,
       PORT: String(port),
       DATABASE_URL: db,
       REDIS_URL: redis.url,
+      JWT_SECRET: 'a-deploy-test-jwt-secret-of-40-characters',
     });
     const skipUnlessBuilt = (c: TestContext) => (image ? false : (c.skip('the image did not build'), true));
 

@@ -25,6 +25,33 @@ export async function startProcess(args: string[], env: Record<string, string>, 
     env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchProcess(child, port, readyTimeoutMs);
+}
+
+/**
+ * Run an npm script's command line as `npm run` would (through sh), without npm in between.
+ * The shell and node run in a process group of their own, and `child.kill` ends the whole group.
+ */
+export async function startScript(script: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<Proc> {
+  const port = env.PORT ?? String(await freePort());
+  const child = spawn('sh', ['-c', script], {
+    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env, PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const pid = child.pid!;
+  child.kill = (signal?: NodeJS.Signals | number) => {
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return watchProcess(child, port, readyTimeoutMs);
+}
+
+async function watchProcess(child: ChildProcess, port: string, readyTimeoutMs: number): Promise<Proc> {
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];

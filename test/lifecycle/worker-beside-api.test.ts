@@ -1,13 +1,14 @@
 /**
- * `npm start` and `npm run worker` side by side on one machine (development): the worker takes its
- * own port (WORKER_PORT, else PORT + 1), both answer their probes, and the worker runs the jobs
- * the API accepts. With the embedded database a worker would share one process's database: it
+ * `npm start` and `npm run worker` side by side on one machine (development): `npm run worker`
+ * gives the worker its own port (WORKER_PORT, else PORT + 1), both answer their probes, and the
+ * worker runs the jobs the API accepts. With the embedded database a worker would share one process's database: it
  * refuses to start, saying why.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startProcess, type Proc } from '../helpers/process.js';
+import { readFileSync } from 'node:fs';
+import { startProcess, startScript, type Proc } from '../helpers/process.js';
 import { freePort, needs, tempDatabase } from '../helpers/services.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -32,7 +33,8 @@ test('API and worker on one machine in development: separate ports, jobs flow fr
   });
   const api = await startProcess(['dist/server.js'], { ...env, RUN_WORKERS: 'false' });
   procs.push(api);
-  const worker = await startProcess(['dist/worker.js'], env);
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const worker = await startScript(scripts.worker!, env);
   procs.push(worker);
 
   assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);

@@ -4,6 +4,6 @@ import { int, env, section } from '../fields.js';
 export const worker = section('Worker process', {
   WORKER_PORT: env(int(1, 65535).optional(), {
     doc: "Port of the worker process's probes (/live, /ready).",
-    defaultText: 'PORT in production (each service or container has its own), PORT + 1 otherwise, so `npm run worker` runs beside `npm start`',
+    defaultText: 'PORT (each service or container has its own); `npm run worker` sets PORT + 1 so it runs beside `npm start`',
   }),
 });
