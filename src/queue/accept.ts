@@ -18,6 +18,8 @@ export interface SubmitInput {
   delayMs?: number;
   maxAttempts?: number;
   idempotencyKey?: string;
+  /** 'http': a client's submission (public types only); 'code' (default): enqueued by our code. */
+  from?: 'http' | 'code';
 }
 
 /** Every database call made for an HTTP request goes through this (app.dbGuard: outage → 503). */
@@ -37,7 +39,7 @@ export async function acceptJob(
 ): Promise<Accepted> {
   const { ledger, guard } = deps;
   const payload = input.payload ?? {};
-  const errors = deps.registry.validate(input.type, payload);
+  const errors = deps.registry.validate(input.type, payload, input.from);
   if (errors.length) throw new HttpError(400, `${errors[0]!.field} ${errors[0]!.message}`, { code: 'VALIDATION_FAILED', details: errors });
 
   const key = input.idempotencyKey;

@@ -34,7 +34,7 @@ export default fp<QueuePluginOptions>(
     const workers = opts.role === 'worker' || c.RUN_WORKERS;
     const queue = new WorkQueue(
       new Ledger(app.db),
-      await loadJobTypes(),
+      await loadJobTypes({ demoJobs: c.DEMO_JOBS ?? c.NODE_ENV !== 'production' }),
       app.redis,
       (fn) => app.dbGuard(() => fn()),
       {

@@ -96,6 +96,11 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     return { job, created };
   }
 
+  /** Enqueue from code: any registered type, public or internal. */
+  enqueue(input: Omit<SubmitInput, 'from'>): Promise<{ job: JobRow; created: boolean }> {
+    return this.submit({ ...input, from: 'code' });
+  }
+
   /** A dead job gets a fresh set of attempts and goes back on the queue; null when it is not dead. */
   async revive(id: string): Promise<JobRow | null> {
     const row = await this.guard(() => this.ledger.revive(id));

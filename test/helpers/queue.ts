@@ -79,6 +79,7 @@ export function gate(app: FastifyInstance, type = 'gate') {
     defineJob({
       type,
       description: 'test: waits for the gate',
+      public: true,
       payload: Type.Object({}),
       handler: async (_p, { signal }) => {
         await Promise.race([opened, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))]);

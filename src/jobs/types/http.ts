@@ -34,6 +34,8 @@ async function preview(res: Response): Promise<string> {
 
 export default defineJob({
   type: 'http',
+  public: true,
+  demo: true,
   description: 'Calls `url` with `method` (default GET) through the outbound HTTP client',
   payload: Type.Object(
     {

@@ -34,7 +34,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { job, created } = await app.queue.submit({ ...request.body, idempotencyKey: request.headers['idempotency-key'] });
+      const { job, created } = await app.queue.submit({ ...request.body, idempotencyKey: request.headers['idempotency-key'], from: 'http' });
       return reply.code(created ? 202 : 200).header('location', location(job.id)).send(toDto(job));
     },
   );
