@@ -18,8 +18,20 @@ import { readdir } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import type { AppConfig } from '../config/load.js';
+import type { Db } from '../db/client.js';
+import type { HttpClient } from '../outbound/http-client.js';
 
-export interface JobContext {
+/** What the app gives every handler (the queue plugin passes app.db, app.outbound, app.config). */
+export interface JobServices {
+  /** The Prisma client (app.db): write with `ctx.db.note.update(...)`, `ctx.db.$transaction(...)`. */
+  db: Db;
+  /** The outbound HTTP client (app.outbound): timeouts, retries, a circuit breaker per host. */
+  http: HttpClient;
+  config: Readonly<AppConfig>;
+}
+
+export interface JobContext extends JobServices {
   /** Fires at QUEUE_TIMEOUT_MS, or when the process must stop before the job could finish. */
   signal: AbortSignal;
   /** 1 for the first attempt. */

@@ -38,6 +38,7 @@ export default fp<QueuePluginOptions>(
       app.redis,
       (fn) => app.dbGuard(() => fn()),
       {
+        services: { db: app.db, http: app.outbound, config: c },
         concurrency: c.QUEUE_CONCURRENCY,
         maxSize: c.QUEUE_MAX_SIZE,
         timeoutMs: c.QUEUE_TIMEOUT_MS,
@@ -70,5 +71,5 @@ export default fp<QueuePluginOptions>(
       queue.drain((drainStartedAt ?? Date.now()) + c.SHUTDOWN_TIMEOUT_MS - reserveMs(c.SHUTDOWN_TIMEOUT_MS)),
     );
   },
-  { name: 'queue', dependencies: ['config', 'lifecycle', 'health', 'database', 'redis'] },
+  { name: 'queue', dependencies: ['config', 'lifecycle', 'health', 'database', 'redis', 'outbound'] },
 );

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisHub } from '../redis/redis-hub.js';
-import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRegistry, JobServices } from '../jobs/registry.js';
 import type { JobRow, Ledger } from './ledger.js';
 import { Runner, type JobEvent } from './runner.js';
 import type { Backend, BackendName, QueueEntry } from './backend.js';
@@ -22,6 +22,8 @@ import { acceptJob, type Guard, type SubmitInput } from './accept.js';
 export type { Guard, SubmitInput } from './accept.js';
 
 export interface WorkQueueOptions {
+  /** Given to every handler in its JobContext (src/jobs/registry.ts). */
+  services: JobServices;
   concurrency: number;
   maxSize: number;
   timeoutMs: number;

@@ -62,3 +62,29 @@ test('demo types: public outside production, off in production unless DEMO_JOBS=
     assert.equal(app.queue.registry.submittable('echo'), expected, JSON.stringify(env));
   }
 });
+
+test('a handler gets the app services in its context: db, http, config, plus its attempt', async (t) => {
+  const app = await buildQueueApp();
+  t.after(() => app.close());
+  let seen: Record<string, unknown> = {};
+  app.queue.registry.add(
+    defineJob({
+      type: 'ctx-probe',
+      description: 'test: records its context',
+      payload: Type.Object({}),
+      handler: async (_p, ctx) => {
+        seen = { ...ctx };
+        return { users: await ctx.db.user.count() };
+      },
+    }),
+  );
+  const { job } = await app.queue.enqueue({ type: 'ctx-probe', payload: {} });
+  const done = await waitStatus(app, job.id, ['completed']);
+  assert.deepEqual(done.result, { users: await app.db.user.count() });
+  assert.equal(seen.db, app.db);
+  assert.equal(seen.http, app.outbound);
+  assert.equal(seen.config, app.config);
+  assert.equal(seen.jobId, job.id);
+  assert.deepEqual([seen.attempt, seen.maxAttempts], [1, 3]);
+  assert.ok(seen.signal instanceof AbortSignal && seen.log);
+});
