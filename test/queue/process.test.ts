@@ -20,6 +20,8 @@ const BASE_ENV = {
   RATE_LIMIT_ENABLED: 'false',
   LOAD_SHEDDING_ENABLED: 'false',
   ADMIN_TOKEN,
+  // Production mode: the demo job types are off unless switched on.
+  DEMO_JOBS: 'true',
 };
 const BOOT_MS = 30_000;
 
