@@ -86,7 +86,7 @@ test('crash: 20 accepted sleep jobs, SIGKILL, restart: all 20 complete', async (
     30_000,
     200,
   );
-  const replay = await post(second, { type: 'echo', payload: { k: 2 } }, { 'idempotency-key': 'crash-test-key' });
+  const replay = await post(second, { type: 'echo', payload: { k: 1 } }, { 'idempotency-key': 'crash-test-key' });
   assert.equal(replay.status, 200);
   assert.equal(replay.body.id, keyed.body.id);
   second.child.kill('SIGTERM');
