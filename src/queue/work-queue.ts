@@ -17,15 +17,12 @@ import { Runner, type JobEvent } from './runner.js';
 import type { Backend, BackendName, QueueEntry } from './backend.js';
 import { LocalBackend } from './backends/local.js';
 import { reconcile, toEntry } from './reconciler.js';
-import { acceptJob, inProgress, scopedKey, type AcceptLimits, type Guard, type JobStore, type Origin, type SubmitInput } from './accept.js';
-import { countPendingJobs, insertJob, type JobClient } from './ledger.js';
+import type { AcceptLimits, Guard, SubmitInput } from './accept.js';
+import { Intake, type Submitted, type Tx } from './intake.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
 
 export type { Guard, SubmitInput } from './accept.js';
-
-/** A caller's interactive transaction (the `tx` of `app.db.$transaction(async (tx) => ...)`). */
-export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+export type { Tx } from './intake.js';
 
 export interface WorkQueueOptions extends Omit<AcceptLimits, 'maxAttempts'> {
   /** Given to every handler in its JobContext (src/jobs/registry.ts). */
@@ -55,10 +52,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
-  /** Idempotency keys (scoped) of submissions being accepted in this process right now. */
-  readonly #inFlight = new Set<string>();
-  /** Jobs written inside a transaction() still open, to hand off once it commits. */
-  readonly #staged = new WeakMap<object, JobRow[]>();
+  readonly #submissions: Intake;
 
   constructor(
     readonly ledger: Ledger,
@@ -72,6 +66,16 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.runner = new Runner(ledger, registry, opts, log);
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
+    const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = opts;
+    this.#submissions = new Intake({
+      ledger,
+      registry,
+      guard,
+      db: opts.services.db,
+      limits: { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts },
+      handOff: (jobs) => this.#enqueue(jobs.map(toEntry)),
+      onWaiting: (n) => (this.#waiting = n),
+    });
   }
 
   get backend(): BackendName {
@@ -98,30 +102,17 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   }
 
   /** A client's submission (POST /api/v1/jobs): public types, quotas and limits, owned by `principal`. */
-  submit(input: SubmitInput, principal: Principal): Promise<{ job: JobRow; created: boolean }> {
-    return this.#accept(input, { from: 'http', principal });
+  submit(input: SubmitInput, principal: Principal): Promise<Submitted> {
+    return this.#submissions.submit(input, principal);
   }
 
   /**
    * Enqueue from code: any registered type, public or internal, no capacity limits. With `tx` the
-   * ledger row is written inside the caller's transaction (it commits or rolls back with the domain
-   * write) and handed to the backend after the commit when the transaction is app.queue.transaction;
-   * otherwise the reconciler's next sweep picks it up (a crash between commit and hand-off is the
-   * same case).
+   * ledger row is written inside the caller's transaction (it commits or rolls back with the
+   * domain write); see transaction() and intake.ts for the hand-off.
    */
-  async enqueue(input: SubmitInput, opts: { tx?: Tx; ownerId?: string | null } = {}): Promise<{ job: JobRow; created: boolean }> {
-    const origin: Origin = { from: 'code', ownerId: opts.ownerId };
-    if (!opts.tx) return this.#accept(input, origin);
-    const tx: JobClient = opts.tx;
-    const store: JobStore = {
-      insert: (job) => insertJob(tx, job),
-      get: (id) => tx.job.findUnique({ where: { id } }),
-      byIdempotencyKey: (key) => tx.job.findUnique({ where: { idempotencyKey: key } }),
-      countPending: (o) => countPendingJobs(tx, o),
-    };
-    const accepted = await acceptJob({ store, registry: this.registry, guard: (fn) => fn(), limits: this.#limits() }, input, origin);
-    if (accepted.created) this.#staged.get(opts.tx)?.push(accepted.job);
-    return { job: accepted.job, created: accepted.created };
+  enqueue(input: SubmitInput, opts: { tx?: Tx; ownerId?: string | null } = {}): Promise<Submitted> {
+    return this.#submissions.enqueue(input, opts);
   }
 
   /**
@@ -134,39 +125,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
    *     return note;
    *   });
    */
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    let staged: JobRow[] = [];
-    const result = await this.opts.services.db.$transaction(async (tx) => {
-      staged = [];
-      this.#staged.set(tx, staged);
-      return fn(tx);
-    });
-    if (staged.length) await this.#enqueue(staged.map(toEntry));
-    return result;
-  }
-
-  #limits(): AcceptLimits {
-    const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = this.opts;
-    return { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts };
-  }
-
-  /** Accept (accept.ts: validate, idempotency, capacity, ledger write), then hand to the backend. */
-  async #accept(input: SubmitInput, origin: Origin): Promise<{ job: JobRow; created: boolean }> {
-    // A second request with a key this process is still accepting: 409 (across processes the
-    // unique index on the key tells, see acceptJob).
-    const key = input.idempotencyKey === undefined ? undefined : scopedKey(origin, input.idempotencyKey);
-    if (key && this.#inFlight.has(key)) throw inProgress();
-    if (key) this.#inFlight.add(key);
-    try {
-      const { job, created, waiting } = await acceptJob({ store: this.ledger, registry: this.registry, guard: this.guard, limits: this.#limits() }, input, origin);
-      if (!created) return { job, created };
-      if (waiting >= 0) this.#waiting = waiting + 1;
-      // Accepted: the ledger has it. If the backend cannot take it now, the reconciler will.
-      await this.#enqueue([toEntry(job)]);
-      return { job, created };
-    } finally {
-      if (key) this.#inFlight.delete(key);
-    }
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#submissions.transaction(fn);
   }
 
   /** Cancel a pending job (queued, delayed, awaiting a retry); null when it is not pending. Its backend entry is skipped when it comes up. */
