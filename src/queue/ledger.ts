@@ -4,7 +4,8 @@
  * still to do, and the reconciler puts it back on a backend.
  *
  * Status: queued → active → completed | failed (an attempt failed, retry scheduled at run_at)
- * → active → ... → dead (attempts exhausted). An `active` row is claimed by a worker while its
+ * → active → ... → dead (attempts exhausted). queued/failed → cancelled (DELETE by its owner or an
+ * admin; a backend entry that comes up later is skipped by the claim). An `active` row is claimed by a worker while its
  * `updated_at` is fresher than the lease (the worker touches it while the handler runs); a stale
  * active row belongs to a worker that died and may be claimed again.
  */
@@ -13,6 +14,9 @@ import { Prisma, type Job, type JobStatus } from '../generated/prisma/client.js'
 
 export type JobRow = Job;
 
+const PENDING: JobStatus[] = ['queued', 'failed'];
+const json = (v: unknown) => (v === undefined || v === null ? Prisma.JsonNull : (v as Prisma.InputJsonValue));
+
 export interface NewJob {
   id: string;
   type: string;
@@ -20,27 +24,61 @@ export interface NewJob {
   priority: number;
   maxAttempts: number;
   runAt: Date;
+  /** Scoped to the submitter (accept.ts: scopedKey). */
   idempotencyKey?: string;
+  /** Fingerprint of the request that carried the idempotency key (accept.ts: requestHash). */
+  requestHash?: string;
+  /** The submitting user; null for ADMIN_TOKEN and for code without an owner. */
+  ownerId?: string | null;
 }
 
-const PENDING: JobStatus[] = ['queued', 'failed'];
-const json = (v: unknown) => (v === undefined || v === null ? Prisma.JsonNull : (v as Prisma.InputJsonValue));
+/** A Prisma client or a caller's interactive transaction: what insertJob and countPendingJobs need. */
+export type JobClient = Pick<Db, 'job'>;
+
+/** The ledger row of `job`, written through `client` (app.db, or a caller's transaction). */
+export function insertJob(client: JobClient, job: NewJob): Promise<JobRow> {
+  return client.job.create({
+    data: {
+      id: job.id,
+      type: job.type,
+      payload: json(job.payload),
+      priority: job.priority,
+      maxAttempts: job.maxAttempts,
+      runAt: job.runAt,
+      idempotencyKey: job.idempotencyKey ?? null,
+      requestHash: job.requestHash ?? null,
+      ownerId: job.ownerId ?? null,
+    },
+  });
+}
+
+/**
+ * Pending jobs (queued or awaiting a retry) that are due now, or (`delayed`) due later; only
+ * `ownerId`'s when given. Counted up to `limit` so the cost is bounded.
+ */
+export function countPendingJobs(client: JobClient, opts: { ownerId?: string; delayed: boolean; limit: number }): Promise<number> {
+  const now = new Date();
+  return client.job.count({
+    where: { status: { in: PENDING }, runAt: opts.delayed ? { gt: now } : { lte: now }, ...(opts.ownerId ? { ownerId: opts.ownerId } : {}) },
+    take: opts.limit,
+  });
+}
 
 export class Ledger {
   constructor(readonly db: Db) {}
 
   insert(job: NewJob): Promise<JobRow> {
-    return this.db.job.create({
-      data: {
-        id: job.id,
-        type: job.type,
-        payload: json(job.payload),
-        priority: job.priority,
-        maxAttempts: job.maxAttempts,
-        runAt: job.runAt,
-        idempotencyKey: job.idempotencyKey ?? null,
-      },
-    });
+    return insertJob(this.db, job);
+  }
+
+  countPending(opts: { ownerId?: string; delayed: boolean; limit: number }): Promise<number> {
+    return countPendingJobs(this.db, opts);
+  }
+
+  /** A queued, delayed or retry-waiting job → cancelled. Null when it is not pending (or does not exist). */
+  async cancel(id: string): Promise<JobRow | null> {
+    const rows = await this.db.job.updateManyAndReturn({ where: { id, status: { in: PENDING } }, data: { status: 'cancelled', finishedAt: new Date() } });
+    return rows[0] ?? null;
   }
 
   get(id: string): Promise<JobRow | null> {
@@ -148,7 +186,7 @@ export class Ledger {
 
   /** Delete finished rows older than `before`; returns how many. */
   async purge(before: Date): Promise<number> {
-    const { count } = await this.db.job.deleteMany({ where: { status: { in: ['completed', 'dead'] }, finishedAt: { lt: before } } });
+    const { count } = await this.db.job.deleteMany({ where: { status: { in: ['completed', 'dead', 'cancelled'] }, finishedAt: { lt: before } } });
     return count;
   }
 }

@@ -11,17 +11,22 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisHub } from '../redis/redis-hub.js';
-import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRegistry, JobServices } from '../jobs/registry.js';
 import type { JobRow, Ledger } from './ledger.js';
 import { Runner, type JobEvent } from './runner.js';
 import type { Backend, BackendName, QueueEntry } from './backend.js';
 import { LocalBackend } from './backends/local.js';
 import { reconcile, toEntry } from './reconciler.js';
-import { acceptJob, type Guard, type SubmitInput } from './accept.js';
+import type { AcceptLimits, Guard, SubmitInput } from './accept.js';
+import { Intake, type Submitted, type Tx } from './intake.js';
+import type { Principal } from '../auth/principal.js';
 
 export type { Guard, SubmitInput } from './accept.js';
+export type { Tx } from './intake.js';
 
-export interface WorkQueueOptions {
+export interface WorkQueueOptions extends Omit<AcceptLimits, 'maxAttempts'> {
+  /** Given to every handler in its JobContext (src/jobs/registry.ts). */
+  services: JobServices;
   concurrency: number;
   maxSize: number;
   timeoutMs: number;
@@ -47,6 +52,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
+  readonly #submissions: Intake;
 
   constructor(
     readonly ledger: Ledger,
@@ -60,6 +66,16 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.runner = new Runner(ledger, registry, opts, log);
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
+    const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = opts;
+    this.#submissions = new Intake({
+      ledger,
+      registry,
+      guard,
+      db: opts.services.db,
+      limits: { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts },
+      handOff: (jobs) => this.#enqueue(jobs.map(toEntry)),
+      onWaiting: (n) => (this.#waiting = n),
+    });
   }
 
   get backend(): BackendName {
@@ -85,15 +101,37 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     }
   }
 
-  /** Accept (accept.ts: validate, idempotency, capacity, ledger write), then enqueue. */
-  async submit(input: SubmitInput): Promise<{ job: JobRow; created: boolean }> {
-    const { maxSize, maxAttempts } = this.opts;
-    const { job, created, waiting } = await acceptJob({ ledger: this.ledger, registry: this.registry, guard: this.guard, maxSize, maxAttempts }, input);
-    if (!created) return { job, created };
-    this.#waiting = waiting + 1;
-    // Accepted: the ledger has it. If the backend cannot take it now, the reconciler will.
-    await this.#enqueue([toEntry(job)]);
-    return { job, created };
+  /** A client's submission (POST /api/v1/jobs): public types, quotas and limits, owned by `principal`. */
+  submit(input: SubmitInput, principal: Principal): Promise<Submitted> {
+    return this.#submissions.submit(input, principal);
+  }
+
+  /**
+   * Enqueue from code: any registered type, public or internal, no capacity limits. With `tx` the
+   * ledger row is written inside the caller's transaction (it commits or rolls back with the
+   * domain write); see transaction() and intake.ts for the hand-off.
+   */
+  enqueue(input: SubmitInput, opts: { tx?: Tx; ownerId?: string | null } = {}): Promise<Submitted> {
+    return this.#submissions.enqueue(input, opts);
+  }
+
+  /**
+   * `app.db.$transaction(fn)`, then hand the jobs `fn` enqueued with `{ tx }` to the backend once
+   * it committed. Rolled back: no job exists. Crashed after the commit: the reconciler runs them.
+   *
+   *   const note = await app.queue.transaction(async (tx) => {
+   *     const note = await tx.note.create({ data });
+   *     await app.queue.enqueue({ type: 'note-stats', payload: { noteId: note.id } }, { tx });
+   *     return note;
+   *   });
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#submissions.transaction(fn);
+  }
+
+  /** Cancel a pending job (queued, delayed, awaiting a retry); null when it is not pending. Its backend entry is skipped when it comes up. */
+  cancel(id: string): Promise<JobRow | null> {
+    return this.guard(() => this.ledger.cancel(id));
   }
 
   /** A dead job gets a fresh set of attempts and goes back on the queue; null when it is not dead. */

@@ -47,23 +47,23 @@ test('jobs API', async (t) => {
 
   await t.test('GET: 404 for an unknown id, 400 for a malformed one', async () => {
     const id = randomUUID();
-    const res = await app.inject({ url: `/api/v1/jobs/${id}` });
+    const res = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().message, `Job ${id} not found`);
-    const bad = await app.inject({ url: '/api/v1/jobs/not-a-uuid' });
+    const bad = await app.inject({ url: '/api/v1/jobs/not-a-uuid', headers: admin });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().details[0].field, 'params.id');
   });
 
   await t.test('GET: a finished job is served from the cache', async () => {
     const blocked = await accept(app, { type: 'echo', payload: {}, delayMs: 60_000 });
-    const pending = await app.inject({ url: `/api/v1/jobs/${blocked}` });
-    const again = await app.inject({ url: `/api/v1/jobs/${blocked}` });
+    const pending = await app.inject({ url: `/api/v1/jobs/${blocked}`, headers: admin });
+    const again = await app.inject({ url: `/api/v1/jobs/${blocked}`, headers: admin });
     assert.deepEqual([pending.headers['x-cache'], again.headers['x-cache']], ['miss', 'miss'], 'unfinished jobs are never cached');
     const id = await accept(app, { type: 'echo', payload: { x: 1 } });
     await waitStatus(app, id, ['completed']);
-    const first = await app.inject({ url: `/api/v1/jobs/${id}` });
-    const second = await app.inject({ url: `/api/v1/jobs/${id}` });
+    const first = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
+    const second = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
     assert.equal(first.headers['x-cache'], 'miss');
     assert.equal(second.headers['x-cache'], 'hit');
     assert.deepEqual(second.json(), first.json());
@@ -114,9 +114,10 @@ test('jobs API', async (t) => {
   await t.test('OpenAPI documents every jobs route with tags, summary and error responses', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, { tags: string[]; summary: string; responses: Record<string, unknown> }>> };
     const routes = [
-      ['/api/v1/jobs', 'post', ['202', '200', '400', '503']],
+      ['/api/v1/jobs', 'post', ['202', '200', '400', '401', '409', '413', '422', '429', '503']],
       ['/api/v1/jobs', 'get', ['200', '401']],
-      ['/api/v1/jobs/{id}', 'get', ['200', '404']],
+      ['/api/v1/jobs/{id}', 'get', ['200', '401', '404']],
+      ['/api/v1/jobs/{id}', 'delete', ['200', '401', '404', '409']],
       ['/api/v1/jobs/{id}/retry', 'post', ['200', '404', '409']],
     ] as const;
     for (const [path, method, statuses] of routes) {
@@ -124,6 +125,7 @@ test('jobs API', async (t) => {
       assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
       assert.deepEqual(op.tags, ['jobs']);
       assert.ok(op.summary);
+      assert.deepEqual((op as { security?: unknown }).security, [{ bearerAuth: [] }], `${method.toUpperCase()} ${path} names its security`);
       for (const s of statuses) assert.ok(op.responses[s], `${method.toUpperCase()} ${path} documents ${s}`);
     }
   });

@@ -20,6 +20,8 @@ const BASE_ENV = {
   RATE_LIMIT_ENABLED: 'false',
   LOAD_SHEDDING_ENABLED: 'false',
   ADMIN_TOKEN,
+  // Production mode: the demo job types are off unless switched on.
+  DEMO_JOBS: 'true',
 };
 const BOOT_MS = 30_000;
 
@@ -28,14 +30,14 @@ type JobBody = { id: string; status: string; attempts: number };
 async function post(p: Proc, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as JobBody };
 }
 
 async function getJob(p: Proc, id: string): Promise<JobBody> {
-  const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs/${id}`);
+  const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (res.status !== 200) throw new Error(`GET ${id}: ${res.status}`);
   return (await res.json()) as JobBody;
 }
@@ -84,7 +86,7 @@ test('crash: 20 accepted sleep jobs, SIGKILL, restart: all 20 complete', async (
     30_000,
     200,
   );
-  const replay = await post(second, { type: 'echo', payload: { k: 2 } }, { 'idempotency-key': 'crash-test-key' });
+  const replay = await post(second, { type: 'echo', payload: { k: 1 } }, { 'idempotency-key': 'crash-test-key' });
   assert.equal(replay.status, 200);
   assert.equal(replay.body.id, keyed.body.id);
   second.child.kill('SIGTERM');

@@ -25,6 +25,8 @@ const BACKENDS = (env.BENCH_BACKENDS ?? 'local,bullmq').split(',').map((s) => s.
 const CONCURRENCY = (env.BENCH_CONCURRENCY ?? '3,10').split(',').map(Number);
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PG_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** Jobs are submitted as the operator: no per-user quotas, as for automation. */
+const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 
 async function tempDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   if (env.BENCH_DATABASE_URL) return { url: env.BENCH_DATABASE_URL, drop: async () => {} };
@@ -50,7 +52,12 @@ async function submitAll(app: FastifyInstance, n: number): Promise<void> {
   const worker = async () => {
     while (next < n) {
       next++;
-      const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { type: 'echo', payload: { n: next } } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/jobs',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: { type: 'echo', payload: { n: next } },
+      });
       if (res.statusCode !== 202) throw new Error(`submit failed: ${res.statusCode} ${res.body}`);
     }
   };
@@ -68,6 +75,8 @@ async function run(backend: string, concurrency: number, databaseUrl: string) {
       REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
       QUEUE_CONCURRENCY: String(concurrency),
       QUEUE_MAX_SIZE: String(JOBS * 2),
+      ADMIN_TOKEN,
+      DEMO_JOBS: 'true',
       RATE_LIMIT_ENABLED: 'false',
       LOAD_SHEDDING_ENABLED: 'false',
       CORS_ORIGINS: 'https://bench.example',
