@@ -108,13 +108,6 @@ test('/metrics is valid Prometheus text with process, HTTP and component metrics
   assert.equal(buckets.at(-1)!.value, 2);
   for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value);
 
-  // Component stats from app.health.addStats: numbers and booleans as values, enum-like states as labels.
-  assert.deepEqual(
-    find(after.samples, 'component_stat', { component: 'demo' }).map((s) => [s.labels.stat, s.value]),
-    [['waiting', 3], ['active', 1], ['breaker.failures', 5], ['healthy', 1]],
-  );
-  assert.deepEqual(find(after.samples, 'component_state', { component: 'demo' }).map((s) => [s.labels.field, s.labels.state, s.value]), [['breaker.state', 'open', 1]]);
-  assert.equal(find(after.samples, 'component_state', { component: 'redis', field: 'status', state: 'disabled' }).length, 1);
   assert.doesNotMatch(JSON.stringify(after.samples), /secret/);
   // Redis not configured: no redis_up sample.
   assert.equal(find(after.samples, 'redis_up').length, 0);
@@ -150,10 +143,10 @@ test('METRICS_TOKEN protects /metrics; METRICS_ENABLED=false removes it', async 
   assert.ok(off.metrics.registry, 'the registry exists even when metrics are not served');
 });
 
-test('with Redis configured: redis_up and the Redis component state', async (t) => {
+test('with Redis configured: redis_up and the BullMQ backend', async (t) => {
   if (!(await needs(t, 'redis'))) return;
   const app = await build(t, { REDIS_URL, REDIS_KEY_PREFIX: `metricstest_${process.pid}_${Date.now()}` });
   const { samples } = await scrape(app);
   assert.deepEqual(find(samples, 'redis_up').map((s) => s.value), [1]);
-  assert.equal(find(samples, 'component_state', { component: 'redis', field: 'status', state: 'up' }).length, 1);
+  assert.deepEqual(find(samples, 'railfast_queue_backend').map((s) => [s.labels.backend, s.value]), [['bullmq', 1]]);
 });

@@ -1,0 +1,10 @@
+import { buildApp } from '../src/app.js';
+import { testConfig } from '../test/helpers/config.js';
+const app = await buildApp(testConfig({}));
+await app.ready();
+await app.inject('/live');
+await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { type: 'echo', payload: { a: 1 } } });
+await new Promise((r) => setTimeout(r, 500));
+const res = await app.inject('/metrics');
+process.stdout.write(res.body);
+await app.close();
