@@ -10,12 +10,23 @@
  * would blank the UI. `staticCSP` makes swagger-ui replace it, in its own encapsulated onSend
  * hook, on the docs routes only, with the least the UI needs (its own scripts and styles, inline
  * style attributes, data: images, fetching /docs/json from the same origin).
+ *
+ * Caching (so reloading the page costs next to nothing and never meets the rate limit, which
+ * gives the docs a bucket of their own: http/rate-limit.plugin.ts): the page links its assets with
+ * `?v=<build>`, and an asset asked for with the current build's `v` is `immutable` for a year; the
+ * page itself and the document are revalidated (ETag, 304) so a deploy shows at once.
  */
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { DOCS_PREFIX } from '../http/ops-routes.js';
+import { buildInfo } from '../shared/build-info.js';
 
-export const DOCS_PREFIX = '/docs';
+export { DOCS_PREFIX };
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Assets asked for without the current version (an old page, a hand-typed URL): cached briefly. */
+const SHORT = 'public, max-age=300';
+const REVALIDATE = 'no-cache';
 
 export const DOCS_CSP = {
   'default-src': ["'self'"],
@@ -33,10 +44,29 @@ export const DOCS_CSP = {
 export default fp(
   async (app: FastifyInstance) => {
     if (!app.config.DOCS_ENABLED) return;
-    await app.register(swaggerUi, {
-      routePrefix: DOCS_PREFIX,
-      staticCSP: DOCS_CSP,
-      uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+    const { version, commit, builtAt } = buildInfo();
+    const assetVersion = encodeURIComponent(commit ?? builtAt ?? version);
+    const staticPrefix = `${DOCS_PREFIX}/static/`;
+    // Encapsulated: these hooks see the docs routes only.
+    await app.register(async (docs) => {
+      docs.addHook('onSend', async (request, reply, payload) => {
+        const url = request.routeOptions.url ?? '';
+        if (url.startsWith(staticPrefix)) {
+          reply.header('cache-control', (request.query as { v?: string }).v === assetVersion ? IMMUTABLE : SHORT);
+          return payload;
+        }
+        reply.header('cache-control', REVALIDATE);
+        if ((url === DOCS_PREFIX || url === `${DOCS_PREFIX}/`) && typeof payload === 'string' && reply.statusCode === 200) {
+          // Version every asset link of the page: `./static/x.js` → `./static/x.js?v=<build>`.
+          return payload.replace(/((?:href|src)="[^"]*\/static\/[^"?]+)"/g, `$1?v=${assetVersion}"`);
+        }
+        return payload;
+      });
+      await docs.register(swaggerUi, {
+        routePrefix: DOCS_PREFIX,
+        staticCSP: DOCS_CSP,
+        uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true, tryItOutEnabled: false },
+      });
     });
   },
   { name: 'swagger-ui', dependencies: ['config', 'swagger', 'error-handler'] },
