@@ -54,7 +54,9 @@ export async function metricsListener(opts: Options): Promise<MetricsListener> {
   });
   server.keepAliveTimeout = 65_000; // longer than a scrape interval: Prometheus keeps its connection
   server.listen(opts.port, opts.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch((err: Error) => {
+    throw new Error(`METRICS_PORT ${opts.port}: ${err.message}`, { cause: err });
+  });
   const address = server.address() as AddressInfo;
   log.info({ listen: `${address.address}:${address.port}` }, `metrics: private listener on port ${address.port} (GET /metrics${expected ? ', bearer token' : ''})`);
   return {

@@ -34,7 +34,7 @@ export interface Metrics {
   text(): Promise<string>;
   /** Content-Type of text(). */
   readonly contentType: string;
-  /** Where the private METRICS_PORT listener listens, once the app listens; null without one. */
+  /** Where the private METRICS_PORT listener listens, once the app is ready; null without one. */
   privateAddress(): AddressInfo | null;
 }
 
@@ -101,8 +101,8 @@ export default fp(
 
     const port = app.config.METRICS_PORT;
     if (port !== undefined) {
-      // Only when the app listens (start.ts): building it (tests, tools) opens no port.
-      app.addHook('onListen', async () => {
+      // On ready (before the API port opens): a port that cannot be bound fails the boot, loudly.
+      app.addHook('onReady', async () => {
         listener ??= await metricsListener({ port, host: app.config.HOST, token: app.config.METRICS_TOKEN, metrics, log: app.log });
       });
       app.addHook('onClose', async () => listener?.close());

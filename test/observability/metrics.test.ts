@@ -11,54 +11,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { build } from '../helpers/build.js';
 import { needs, REDIS_URL } from '../helpers/services.js';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-// Values as Prometheus parses them (Go's ParseFloat: NaN/Inf in any case; prom-client writes "Nan").
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (-?[0-9.]+(?:e[+-]?\\d+)?|[Nn]a[Nn]|\\+Inf|-Inf)(?: -?\\d+)?$`);
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
-
-/** Parse the Prometheus text exposition format strictly: any line that does not parse fails. */
-function parseProm(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line === '') continue;
-    if (line.startsWith('# HELP ')) {
-      assert.match(line, new RegExp(`^# HELP ${NAME} `), `line ${i + 1}: ${line}`);
-      continue;
-    }
-    if (line.startsWith('# TYPE ')) {
-      const m = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
-      assert.ok(m, `line ${i + 1}: ${line}`);
-      types.set(m[1]!, m[2]!);
-      continue;
-    }
-    const m = SAMPLE.exec(line);
-    assert.ok(m, `line ${i + 1} is not a valid sample: ${line}`);
-    const labels: Record<string, string> = {};
-    if (m[2]) {
-      LABEL.lastIndex = 0;
-      let consumed = 0;
-      let l: RegExpExecArray | null;
-      while ((l = LABEL.exec(m[2]))) {
-        labels[l[1]!] = l[2]!;
-        consumed = LABEL.lastIndex;
-      }
-      assert.equal(consumed, m[2].length, `line ${i + 1}: bad labels: ${line}`);
-    }
-    samples.push({ name: m[1]!, labels, value: /^nan$/i.test(m[3]!) ? NaN : Number(m[3]!.replace('+Inf', 'Infinity')) });
-  }
-  return { samples, types };
-}
-
-const find = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+import { find, parseProm, type Sample } from '../helpers/prom.js';
 
 function withRoutes(app: FastifyInstance) {
   app.get(
