@@ -10,7 +10,7 @@
  *   named in the suffix, `_total` only on counters, cumulative counts as counters, levels as
  *   gauges computed at scrape time (`collect()`), bounded label values.
  *
- * What is exported (the full list, with types: docs/METRICS.md):
+ * What is exported (the full list, with types: README "Metrics, dashboards and alerts"):
  *   http_request_duration_seconds{method,route,status_code}  histogram; `route` is the route
  *       pattern (/api/v1/jobs/:id), never the raw URL; requests that matched no route are "unmatched".
  *   process_* / nodejs_*   prom-client defaults (CPU, memory, GC, event-loop lag, handles),
