@@ -16,6 +16,10 @@
  * `?v=<build>`, and an asset asked for with the current build's `v` is `immutable` for a year; the
  * page itself and the document are revalidated (ETag, 304) so a deploy shows at once.
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
@@ -41,24 +45,39 @@ export const DOCS_CSP = {
   'style-src': ["'self'", "'unsafe-inline'"],
 };
 
+/** This build plus the UI's files as installed (size and mtime): a new build or an upgraded UI is a new version. */
+function assetVersion(): string {
+  const { version, commit, builtAt } = buildInfo();
+  const hash = createHash('sha256').update(`${version}|${commit}|${builtAt}`);
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static');
+    for (const f of readdirSync(dir).sort()) {
+      const st = statSync(join(dir, f));
+      hash.update(`|${f}:${st.size}:${st.mtimeMs}`);
+    }
+  } catch {
+    // Layout changed: the build alone versions the assets.
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 export default fp(
   async (app: FastifyInstance) => {
     if (!app.config.DOCS_ENABLED) return;
-    const { version, commit, builtAt } = buildInfo();
-    const assetVersion = encodeURIComponent(commit ?? builtAt ?? version);
+    const version = assetVersion();
     const staticPrefix = `${DOCS_PREFIX}/static/`;
     // Encapsulated: these hooks see the docs routes only.
     await app.register(async (docs) => {
       docs.addHook('onSend', async (request, reply, payload) => {
         const url = request.routeOptions.url ?? '';
         if (url.startsWith(staticPrefix)) {
-          reply.header('cache-control', (request.query as { v?: string }).v === assetVersion ? IMMUTABLE : SHORT);
+          reply.header('cache-control', (request.query as { v?: string }).v === version ? IMMUTABLE : SHORT);
           return payload;
         }
         reply.header('cache-control', REVALIDATE);
         if ((url === DOCS_PREFIX || url === `${DOCS_PREFIX}/`) && typeof payload === 'string' && reply.statusCode === 200) {
           // Version every asset link of the page: `./static/x.js` → `./static/x.js?v=<build>`.
-          return payload.replace(/((?:href|src)="[^"]*\/static\/[^"?]+)"/g, `$1?v=${assetVersion}"`);
+          return payload.replace(/((?:href|src)="[^"]*\/static\/[^"?]+)"/g, `$1?v=${version}"`);
         }
         return payload;
       });
