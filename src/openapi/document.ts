@@ -150,7 +150,9 @@ export function exampleOf(schema: Json, schemas: Record<string, Json>, depth = 0
 
 /** Replace inline object schemas that carry a title with a $ref to a component of that name. */
 function hoistTitled<T>(node: T, schemas: Record<string, Json>): T {
-  const seen = new Map<string, string>(Object.entries(schemas).map(([name, s]) => [JSON.stringify(s), name]));
+  // A response-level description on a shared schema (e.g. `{ ...Job, description }`) must not fork it into Job2.
+  const identity = (s: Json) => JSON.stringify({ ...s, description: undefined });
+  const seen = new Map<string, string>(Object.entries(schemas).map(([name, s]) => [identity(s), name]));
   const visit = (n: unknown, key?: string): unknown => {
     if (Array.isArray(n)) return n.map((v) => visit(v));
     if (!n || typeof n !== 'object') return n;
@@ -159,7 +161,7 @@ function hoistTitled<T>(node: T, schemas: Record<string, Json>): T {
     for (const [k, v] of Object.entries(n)) out[k] = k === 'example' || k === 'examples' ? v : visit(v, k);
     const title = out.title;
     if (key === 'properties' || typeof title !== 'string' || out.type !== 'object' || !/^[A-Za-z0-9_.-]+$/.test(title)) return out;
-    const text = JSON.stringify(out);
+    const text = identity(out);
     let name = seen.get(text);
     if (!name) {
       name = title;
