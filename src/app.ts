@@ -33,6 +33,7 @@ import cache from './cache/cache.plugin.js';
 import outbound from './outbound/outbound.plugin.js';
 import memoryGuard from './lifecycle/memory-guard.plugin.js';
 import queue from './queue/queue.plugin.js';
+import componentMetrics from './observability/component-metrics.plugin.js';
 import alerts from './alerts/alerts.plugin.js';
 import healthMonitor from './alerts/health-monitor.plugin.js';
 import sentry from './observability/sentry.plugin.js';
@@ -102,6 +103,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(outbound);
   await app.register(memoryGuard);
   await app.register(queue, { role: options.role });
+  await app.register(componentMetrics);
 
   // Watching it all: alerts, the health monitor, Sentry; then load shedding, which starts sampling
   // only now so the heavy boot work above is not read as overload.
@@ -118,8 +120,8 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
     // Ops endpoints (routes/ops) live at the root; every other folder is a path prefix (api/v1).
     dirNameRoutePrefix: (_parent, folder) => (folder === 'ops' ? false : folder),
     ignorePattern: /\.schema\.(ts|js)$/,
-    // The worker process answers only the platform's probes.
-    ...(options.role === 'worker' ? { matchFilter: (path: string) => /[/\\]ops[/\\]probes\.(ts|js)$/.test(path) } : {}),
+    // The worker process answers only the platform's probes and /metrics.
+    ...(options.role === 'worker' ? { matchFilter: (path: string) => /[/\\]ops[/\\](probes|metrics)\.(ts|js)$/.test(path) } : {}),
   });
   return app;
 }

@@ -20,3 +20,11 @@ export function isOpsRoute(url: string | undefined): boolean {
   if (!url) return false;
   return OPS_ROUTES.has(url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url);
 }
+
+/** Where Swagger UI, its static assets and the OpenAPI document live (openapi/swagger-ui.plugin.ts). */
+export const DOCS_PREFIX = '/docs';
+
+/** True for the docs page, its assets and the document: rate limited in a bucket of their own. */
+export function isDocsRoute(url: string | undefined): boolean {
+  return !!url && (url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`));
+}

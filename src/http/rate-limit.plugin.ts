@@ -7,6 +7,9 @@
  *   `config: { rateLimit: {...} }` itself keeps its own setting.
  * - Ops endpoints (ops-routes.ts) are exempt: `config.rateLimit = false`, so no hook at all
  *   runs for them (GET /live pays nothing for rate limiting).
+ * - The docs (Swagger UI's page, its static assets, the document) get a generous limit of their
+ *   own, per route: one page load is about 8 requests, and an API client's budget must not blank
+ *   the page (nor the page spend the API budget). Assets are cacheable (swagger-ui.plugin.ts).
  * - Client key: the admin identity when a valid admin token is presented (a hash, never the
  *   token), otherwise the client IP (`request.ip`, from X-Forwarded-For when TRUST_PROXY is on;
  *   IPv6 grouped per /64 as the plugin does by default).
@@ -20,7 +23,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from './bearer-token.js';
 import { HttpError } from './errors.js';
-import { isOpsRoute } from './ops-routes.js';
+import { isDocsRoute, isOpsRoute } from './ops-routes.js';
 import { switchingStore } from './rate-limit-store.js';
 
 export default fp(
@@ -30,6 +33,7 @@ export default fp(
 
     /** Routes whose every call is expensive: their own limit per window (POST /api/v1/jobs writes + enqueues). */
     const COSTLY_ROUTES: Record<string, number> = { 'POST /api/v1/jobs': c.RATE_LIMIT_JOBS_MAX };
+    const docsMax = Math.max(1000, c.RATE_LIMIT_MAX * 10);
 
     // Must run before @fastify/rate-limit's own onRoute hook, which reads config.rateLimit.
     app.addHook('onRoute', (route) => {
@@ -37,6 +41,10 @@ export default fp(
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (isOpsRoute(route.url)) {
         route.config = { ...route.config, rateLimit: false };
+        return;
+      }
+      if (isDocsRoute(route.url)) {
+        route.config = { ...route.config, rateLimit: { max: docsMax, timeWindow: c.RATE_LIMIT_WINDOW_MS } };
         return;
       }
       const max = methods.map((m) => COSTLY_ROUTES[`${m} ${route.url}`]).find((n) => n !== undefined);

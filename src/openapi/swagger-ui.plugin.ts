@@ -10,12 +10,27 @@
  * would blank the UI. `staticCSP` makes swagger-ui replace it, in its own encapsulated onSend
  * hook, on the docs routes only, with the least the UI needs (its own scripts and styles, inline
  * style attributes, data: images, fetching /docs/json from the same origin).
+ *
+ * Caching (so reloading the page costs next to nothing and never meets the rate limit, which
+ * gives the docs a bucket of their own: http/rate-limit.plugin.ts): the page links its assets with
+ * `?v=<build>`, and an asset asked for with the current build's `v` is `immutable` for a year; the
+ * page itself and the document are revalidated (ETag, 304) so a deploy shows at once.
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { DOCS_PREFIX } from '../http/ops-routes.js';
+import { buildInfo } from '../shared/build-info.js';
 
-export const DOCS_PREFIX = '/docs';
+export { DOCS_PREFIX };
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Assets asked for without the current version (an old page, a hand-typed URL): cached briefly. */
+const SHORT = 'public, max-age=300';
+const REVALIDATE = 'no-cache';
 
 export const DOCS_CSP = {
   'default-src': ["'self'"],
@@ -30,13 +45,47 @@ export const DOCS_CSP = {
   'style-src': ["'self'", "'unsafe-inline'"],
 };
 
+/** This build plus the UI's files as installed (size and mtime): a new build or an upgraded UI is a new version. */
+function assetVersion(): string {
+  const { version, commit, builtAt } = buildInfo();
+  const hash = createHash('sha256').update(`${version}|${commit}|${builtAt}`);
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static');
+    for (const f of readdirSync(dir).sort()) {
+      const st = statSync(join(dir, f));
+      hash.update(`|${f}:${st.size}:${st.mtimeMs}`);
+    }
+  } catch {
+    // Layout changed: the build alone versions the assets.
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 export default fp(
   async (app: FastifyInstance) => {
     if (!app.config.DOCS_ENABLED) return;
-    await app.register(swaggerUi, {
-      routePrefix: DOCS_PREFIX,
-      staticCSP: DOCS_CSP,
-      uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+    const version = assetVersion();
+    const staticPrefix = `${DOCS_PREFIX}/static/`;
+    // Encapsulated: these hooks see the docs routes only.
+    await app.register(async (docs) => {
+      docs.addHook('onSend', async (request, reply, payload) => {
+        const url = request.routeOptions.url ?? '';
+        if (url.startsWith(staticPrefix)) {
+          reply.header('cache-control', (request.query as { v?: string }).v === version ? IMMUTABLE : SHORT);
+          return payload;
+        }
+        reply.header('cache-control', REVALIDATE);
+        if ((url === DOCS_PREFIX || url === `${DOCS_PREFIX}/`) && typeof payload === 'string' && reply.statusCode === 200) {
+          // Version every asset link of the page: `./static/x.js` → `./static/x.js?v=<build>`.
+          return payload.replace(/((?:href|src)="[^"]*\/static\/[^"?]+)"/g, `$1?v=${version}"`);
+        }
+        return payload;
+      });
+      await docs.register(swaggerUi, {
+        routePrefix: DOCS_PREFIX,
+        staticCSP: DOCS_CSP,
+        uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true, tryItOutEnabled: false },
+      });
     });
   },
   { name: 'swagger-ui', dependencies: ['config', 'swagger', 'error-handler'] },

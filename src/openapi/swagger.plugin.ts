@@ -7,11 +7,19 @@
  * (load shedding, or a dependency it needs being down), both as the shared ErrorEnvelope schema
  * (added with app.addSchema in app.ts; kept under its $id name in components.schemas).
  * That part runs with docs off too, so serialization does not depend on DOCS_ENABLED.
+ *
+ * Everything else a client generator or a linter needs is derived, never hand-kept per route:
+ * operationId, tags and security per operation (operations.ts), and response descriptions and
+ * headers, examples, named components, servers and license for the document (document.ts).
+ * `npm run lint:openapi` lints the result with Redocly's recommended rules (test/openapi).
  */
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { buildInfo } from '../shared/build-info.js';
+import { isOpsRoute } from '../http/ops-routes.js';
+import { finishDocument } from './document.js';
+import { operationIdFor, SCHEMES, securityFor, tagFor } from './operations.js';
 
 const API_PREFIX = '/api/';
 
@@ -20,6 +28,13 @@ const API_ERROR_RESPONSES = {
   429: { $ref: 'ErrorEnvelope', description: 'Rate limit exceeded; see Retry-After and RateLimit-* headers' },
   503: { $ref: 'ErrorEnvelope', description: 'Overloaded or a dependency is unavailable; retry after Retry-After seconds' },
 } as const;
+
+/** The public base URL: PUBLIC_URL, else Railway's public domain; none → the server the document came from. */
+function servers(c: FastifyInstance['config']): { url: string; description: string }[] {
+  if (c.PUBLIC_URL) return [{ url: c.PUBLIC_URL.replace(/\/+$/, ''), description: 'This deployment (PUBLIC_URL)' }];
+  if (c.RAILWAY_PUBLIC_DOMAIN) return [{ url: `https://${c.RAILWAY_PUBLIC_DOMAIN}`, description: 'This deployment (RAILWAY_PUBLIC_DOMAIN)' }];
+  return [{ url: 'http://localhost:3000', description: 'Local development (set PUBLIC_URL to name the deployed one)' }];
+}
 
 export default fp(
   async (app: FastifyInstance) => {
@@ -30,7 +45,8 @@ export default fp(
     });
     if (!app.config.DOCS_ENABLED) return;
 
-    const { name, version } = buildInfo();
+    const { name, version, license } = buildInfo();
+    const guards = { authenticate: app.authenticate, requireAdmin: app.requireAdmin, verifyAdmin: app.verifyAdmin };
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -41,21 +57,35 @@ export default fp(
             'Every error uses the ErrorEnvelope schema and carries the request id (X-Request-Id). API routes may answer 429 ' +
             '(rate limit; Retry-After and RateLimit-* headers) and 503 (overloaded or a dependency down; Retry-After).',
         },
-        tags: [
-          { name: 'ops', description: 'Probes, health, metrics and build information (never rate limited or shed)' },
-          { name: 'jobs', description: 'Background jobs' },
-        ],
-        components: {
-          securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (admin endpoints) or METRICS_TOKEN (/metrics)' },
-          },
-        },
+        components: { securitySchemes: SCHEMES as never },
       },
+      // Per operation, for the document only (the route's own schema, used to validate and serialise, is untouched).
+      transform: ({ schema, url, route }) => {
+        if (!schema || (schema as { hide?: boolean }).hide) return { schema, url };
+        const s = schema as Record<string, unknown>;
+        const method = (Array.isArray(route.method) ? route.method[0]! : route.method).toLowerCase();
+        return {
+          url,
+          schema: {
+            ...s,
+            operationId: s.operationId ?? operationIdFor(method, url),
+            tags: Array.isArray(s.tags) && s.tags.length ? s.tags : [tagFor(url)],
+            security: securityFor(url, s.security, route, guards),
+          } as unknown as typeof schema,
+        };
+      },
+      transformObject: (documentObject) =>
+        finishDocument((documentObject as { openapiObject: Record<string, unknown> }).openapiObject, {
+          servers: servers(app.config),
+          license: license ? { name: license, url: `https://spdx.org/licenses/${license}.html` } : { name: 'UNLICENSED' },
+          securitySchemes: SCHEMES,
+          rateLimited: (path) => app.config.RATE_LIMIT_ENABLED && !isOpsRoute(path),
+        }) as never,
       // Keep shared schemas under their $id (ErrorEnvelope) instead of def-0, def-1...
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
     });
   },
-  { name: 'swagger', dependencies: ['config'] },
+  { name: 'swagger', dependencies: ['config', 'admin-auth', 'auth'] },
 );

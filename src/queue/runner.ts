@@ -33,6 +33,8 @@ export interface JobEvent {
   error?: string;
   /** For `failed`: when the next attempt is due. */
   retryAt?: Date;
+  /** How long the handler ran in this attempt (absent when no handler ran: invalid payload, unknown type). */
+  durationMs?: number;
 }
 
 export interface RunnerOptions {
@@ -114,13 +116,13 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
         `Timed out after ${timeoutMs} ms`,
         controller.signal,
       );
-      const durationMs = Math.round(performance.now() - t0);
+      const durationMs = performance.now() - t0;
       if (!(await this.#record(() => this.ledger.complete(row.id, result), log))) {
         return { kind: 'skipped', reason: 'result not recorded; the job runs again when its lease expires' };
       }
       this.counts.completed++;
-      log.debug({ durationMs }, 'job completed');
-      this.emit('completed', event);
+      log.debug({ durationMs: Math.round(durationMs) }, 'job completed');
+      this.emit('completed', { ...event, durationMs });
       return { kind: 'completed' };
     } catch (err) {
       const reason = err as Error;
@@ -130,12 +132,13 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
         return { kind: 'released' };
       }
       const message = (reason?.message || String(reason)).slice(0, 2000);
+      const durationMs = performance.now() - t0;
       this.counts.failed++;
-      if (row.attempts >= row.maxAttempts) return this.#die(row, event, message, log);
+      if (row.attempts >= row.maxAttempts) return this.#die(row, { ...event, durationMs }, message, log);
       const runAt = new Date(Date.now() + backoff(this.opts.backoffMs, row.attempts));
       await this.#record(() => this.ledger.scheduleRetry(row.id, message, runAt), log);
       log.warn({ error: message, retryAt: runAt }, `job attempt ${row.attempts}/${row.maxAttempts} failed: ${message}`);
-      this.emit('failed', { ...event, error: message, retryAt: runAt });
+      this.emit('failed', { ...event, error: message, retryAt: runAt, durationMs });
       return { kind: 'retry', runAt };
     }
   }

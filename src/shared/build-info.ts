@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 export interface BuildInfo {
   name: string;
   version: string;
+  /** SPDX identifier from package.json, e.g. MIT. */
+  license: string | null;
   commit: string | null;
   builtAt: string | null;
 }
@@ -29,6 +31,7 @@ export function buildInfo(): BuildInfo {
   cached = {
     name: String(pkg.name ?? 'app'),
     version: String(pkg.version ?? '0.0.0'),
+    license: typeof pkg.license === 'string' ? pkg.license : null,
     commit: typeof built.commit === 'string' ? built.commit : null,
     builtAt: typeof built.builtAt === 'string' ? built.builtAt : null,
   };

@@ -11,54 +11,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { build } from '../helpers/build.js';
 import { needs, REDIS_URL } from '../helpers/services.js';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-// Values as Prometheus parses them (Go's ParseFloat: NaN/Inf in any case; prom-client writes "Nan").
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (-?[0-9.]+(?:e[+-]?\\d+)?|[Nn]a[Nn]|\\+Inf|-Inf)(?: -?\\d+)?$`);
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
-
-/** Parse the Prometheus text exposition format strictly: any line that does not parse fails. */
-function parseProm(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line === '') continue;
-    if (line.startsWith('# HELP ')) {
-      assert.match(line, new RegExp(`^# HELP ${NAME} `), `line ${i + 1}: ${line}`);
-      continue;
-    }
-    if (line.startsWith('# TYPE ')) {
-      const m = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
-      assert.ok(m, `line ${i + 1}: ${line}`);
-      types.set(m[1]!, m[2]!);
-      continue;
-    }
-    const m = SAMPLE.exec(line);
-    assert.ok(m, `line ${i + 1} is not a valid sample: ${line}`);
-    const labels: Record<string, string> = {};
-    if (m[2]) {
-      LABEL.lastIndex = 0;
-      let consumed = 0;
-      let l: RegExpExecArray | null;
-      while ((l = LABEL.exec(m[2]))) {
-        labels[l[1]!] = l[2]!;
-        consumed = LABEL.lastIndex;
-      }
-      assert.equal(consumed, m[2].length, `line ${i + 1}: bad labels: ${line}`);
-    }
-    samples.push({ name: m[1]!, labels, value: /^nan$/i.test(m[3]!) ? NaN : Number(m[3]!.replace('+Inf', 'Infinity')) });
-  }
-  return { samples, types };
-}
-
-const find = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+import { find, parseProm, type Sample } from '../helpers/prom.js';
 
 function withRoutes(app: FastifyInstance) {
   app.get(
@@ -108,13 +61,6 @@ test('/metrics is valid Prometheus text with process, HTTP and component metrics
   assert.equal(buckets.at(-1)!.value, 2);
   for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value);
 
-  // Component stats from app.health.addStats: numbers and booleans as values, enum-like states as labels.
-  assert.deepEqual(
-    find(after.samples, 'component_stat', { component: 'demo' }).map((s) => [s.labels.stat, s.value]),
-    [['waiting', 3], ['active', 1], ['breaker.failures', 5], ['healthy', 1]],
-  );
-  assert.deepEqual(find(after.samples, 'component_state', { component: 'demo' }).map((s) => [s.labels.field, s.labels.state, s.value]), [['breaker.state', 'open', 1]]);
-  assert.equal(find(after.samples, 'component_state', { component: 'redis', field: 'status', state: 'disabled' }).length, 1);
   assert.doesNotMatch(JSON.stringify(after.samples), /secret/);
   // Redis not configured: no redis_up sample.
   assert.equal(find(after.samples, 'redis_up').length, 0);
@@ -150,10 +96,10 @@ test('METRICS_TOKEN protects /metrics; METRICS_ENABLED=false removes it', async 
   assert.ok(off.metrics.registry, 'the registry exists even when metrics are not served');
 });
 
-test('with Redis configured: redis_up and the Redis component state', async (t) => {
+test('with Redis configured: redis_up and the BullMQ backend', async (t) => {
   if (!(await needs(t, 'redis'))) return;
   const app = await build(t, { REDIS_URL, REDIS_KEY_PREFIX: `metricstest_${process.pid}_${Date.now()}` });
   const { samples } = await scrape(app);
   assert.deepEqual(find(samples, 'redis_up').map((s) => s.value), [1]);
-  assert.equal(find(samples, 'component_state', { component: 'redis', field: 'status', state: 'up' }).length, 1);
+  assert.deepEqual(find(samples, 'railfast_queue_backend').map((s) => [s.labels.backend, s.value]), [['bullmq', 1]]);
 });

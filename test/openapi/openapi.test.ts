@@ -51,18 +51,21 @@ test('/docs/json is a valid OpenAPI 3 document describing every route, errors in
   const info = doc.info as Json;
   assert.equal(typeof info.title, 'string');
   assert.equal(typeof info.version, 'string');
-  assert.deepEqual((doc.components.securitySchemes as Json).bearerAuth, {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'ADMIN_TOKEN (admin endpoints) or METRICS_TOKEN (/metrics)',
-  });
+  const schemes = doc.components.securitySchemes as Record<string, Json>;
+  assert.deepEqual(Object.keys(schemes).sort(), ['adminToken', 'metricsToken', 'userJwt']);
+  assert.equal(schemes.userJwt!.bearerFormat, 'JWT');
+  assert.ok(Array.isArray(doc.servers) && (doc.servers as Json[]).length === 1, 'servers');
+  assert.equal((info.license as Json).name, 'MIT');
+  // Shared schemas are named components, referenced rather than inlined.
+  for (const name of ['Job', 'Note', 'NotePage', 'ErrorEnvelope']) assert.ok(doc.components.schemas[name], `component ${name}`);
+  assert.doesNotMatch(JSON.stringify(doc.paths), /"title":"(Job|Note)"/);
   const envelope = doc.components.schemas.ErrorEnvelope!;
   assert.deepEqual(envelope.required, ['statusCode', 'error', 'message', 'requestId']);
 
   // Every $ref resolves inside the document.
   for (const ref of refs(doc)) {
-    const m = /^#\/components\/schemas\/(.+)$/.exec(ref);
-    assert.ok(m && doc.components.schemas[m[1]!], `unresolved $ref ${ref}`);
+    const m = /^#\/components\/(schemas|headers)\/(.+)$/.exec(ref);
+    assert.ok(m && (doc.components[m[1]!] as Record<string, Json>)[m[2]!], `unresolved $ref ${ref}`);
   }
 
   // Every operation: summary, tags, described responses, declared path parameters, unique ids.
@@ -84,9 +87,15 @@ test('/docs/json is a valid OpenAPI 3 document describing every route, errors in
         const params = (op.parameters ?? []) as Json[];
         assert.ok(params.some((p) => p.in === 'path' && p.name === name && p.required === true), `${where}: path parameter ${name} not declared`);
       }
-      if (typeof op.operationId === 'string') {
-        assert.ok(!operationIds.has(op.operationId), `duplicate operationId ${op.operationId}`);
-        operationIds.add(op.operationId);
+      assert.match(String(op.operationId), /^[a-z][A-Za-z0-9]+$/, `${where}: operationId`);
+      assert.ok(!operationIds.has(op.operationId as string), `duplicate operationId ${op.operationId}`);
+      operationIds.add(op.operationId as string);
+      // Public operations say so; protected ones name a declared scheme.
+      assert.ok(Array.isArray(op.security), `${where}: no security`);
+      for (const req of op.security as Json[]) for (const k of Object.keys(req)) assert.ok(schemes[k], `${where}: unknown scheme ${k}`);
+      for (const [status, r] of Object.entries(responses)) {
+        assert.notEqual(r.description, 'Default Response', `${where} ${status}`);
+        assert.ok((r.headers as Json | undefined)?.['X-Request-Id'], `${where} ${status}: X-Request-Id not documented`);
       }
       // API routes document the rate limit and load shedding with the error envelope.
       if (path.startsWith('/api/')) {
@@ -115,6 +124,23 @@ test('/docs/json is a valid OpenAPI 3 document describing every route, errors in
   for (const route of ['GET /live', 'GET /ready', 'GET /health', 'GET /health/details', 'GET /metrics', 'POST /api/v1/jobs']) {
     assert.ok(documented.includes(route), `${route} missing`);
   }
+  // Derived names, readable: what generated clients call them.
+  const ids = (p: string, m: string) => doc.paths[p]?.[m]?.operationId;
+  assert.equal(ids('/api/v1/jobs', 'post'), 'createJob');
+  assert.equal(ids('/api/v1/jobs/{id}', 'get'), 'getJob');
+  assert.equal(ids('/api/v1/notes', 'get'), 'listNotes');
+  assert.equal(ids('/health/details', 'get'), 'getHealthDetails');
+  assert.deepEqual(doc.paths['/live']!.get!.security, []);
+  assert.deepEqual(doc.paths['/health/details']!.get!.security, [{ adminToken: [] }]);
+  assert.deepEqual(doc.paths['/api/v1/notes']!.get!.security, [{ userJwt: [] }, { adminToken: [] }]);
+  // A realistic, small request example (never the extremes of each range), and the headers clients read.
+  const create = doc.paths['/api/v1/jobs']!.post!;
+  assert.deepEqual(((create.requestBody as Json).content as Record<string, Json>)['application/json']!.example, { type: 'echo' });
+  const created = (create.responses as Record<string, Json>)['202']!.headers as Json;
+  for (const h of ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) assert.ok(created[h], `202 header ${h}`);
+  assert.ok(((create.responses as Record<string, Json>)['429']!.headers as Json)['Retry-After']);
+  const example400 = (((create.responses as Record<string, Json>)['400']!.content as Record<string, Json>)['application/json']!.example as Json);
+  assert.equal(example400.statusCode, 400);
 });
 
 test('Swagger UI at /docs runs under a relaxed CSP; everything else keeps the strict one', async (t) => {
@@ -149,10 +175,10 @@ test('the static security headers are exactly the ones @fastify/helmet sets, on 
   assert.equal(expected['content-security-policy'], "default-src 'none';frame-ancestors 'none'");
   assert.equal(expected['x-frame-options'], 'DENY');
   assert.equal(expected['x-content-type-options'], 'nosniff');
-  // Limit 2: the 404 counts as one request, the first /docs/json as the second, the next is a 429.
+  // Limit 2: the 404s count, /docs/json has its own bucket (docs-ui.test.ts): the third 404 is a 429.
   const app = await build(t, { RATE_LIMIT_MAX: '2' });
-  const responses = [await app.inject('/live'), await app.inject('/no/such/route'), await app.inject('/docs/json'), await app.inject('/docs/json')];
-  assert.deepEqual(responses.map((r) => r.statusCode), [200, 404, 200, 429]);
+  const responses = [await app.inject('/live'), await app.inject('/no/such/route'), await app.inject('/docs/json'), await app.inject('/no/such/route'), await app.inject('/no/such/route')];
+  assert.deepEqual(responses.map((r) => r.statusCode), [200, 404, 200, 404, 429]);
   for (const res of responses) {
     for (const [name, value] of Object.entries(expected)) {
       if (name === 'content-security-policy' && res.raw.req.url?.startsWith('/docs')) continue; // the docs' own CSP, tested above

@@ -1,16 +1,26 @@
 /**
- * GET /metrics – Prometheus text format (observability/metrics.plugin.ts). Not registered when
- * METRICS_ENABLED=false. With METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`
- * (compared in constant time, like the admin token: bearer-token.ts).
+ * GET /metrics – Prometheus text format (observability/metrics.plugin.ts), in the API and in the
+ * worker process alike. Who may read it:
+ *   - METRICS_TOKEN set: only `Authorization: Bearer <METRICS_TOKEN>` (constant-time compare, bearer-token.ts);
+ *   - production without METRICS_TOKEN: not served on the public port at all (404); scrape the
+ *     private METRICS_PORT listener instead (metrics-listener.ts);
+ *   - elsewhere without METRICS_TOKEN: open (development, tests).
+ * Not registered when METRICS_ENABLED=false.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorRef } from '../../http/error-envelope.js';
 import { bearerToken, requireBearer } from '../../http/bearer-token.js';
 
-
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
-  if (!app.config.METRICS_ENABLED) return;
-  const token = app.config.METRICS_TOKEN;
+  const c = app.config;
+  if (!c.METRICS_ENABLED) return;
+  const token = c.METRICS_TOKEN;
+  if (!token && c.NODE_ENV === 'production') {
+    app.log.info(
+      `metrics: GET /metrics is not served on the public port in production without METRICS_TOKEN${c.METRICS_PORT !== undefined ? ' (it is on METRICS_PORT)' : '; set METRICS_TOKEN or METRICS_PORT'}`,
+    );
+    return;
+  }
 
   app.get(
     '/metrics',
@@ -19,11 +29,11 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics (text exposition format)',
-        description: token ? 'Requires `Authorization: Bearer <METRICS_TOKEN>`.' : 'Open: set METRICS_TOKEN to require a bearer token.',
+        description: token ? 'Requires `Authorization: Bearer <METRICS_TOKEN>`.' : 'Open outside production: set METRICS_TOKEN to require a bearer token.',
         ...(token ? { security: [{ bearerAuth: [] }] } : {}),
         response: {
-          200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } },
-          401: errorRef,
+          200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: Type.String() } } },
+          ...(token ? { 401: errorRef } : {}),
         },
       },
     },
