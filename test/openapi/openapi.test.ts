@@ -135,7 +135,7 @@ test('/docs/json is a valid OpenAPI 3 document describing every route, errors in
   assert.deepEqual(doc.paths['/api/v1/notes']!.get!.security, [{ userJwt: [] }, { adminToken: [] }]);
   // A realistic, small request example (never the extremes of each range), and the headers clients read.
   const create = doc.paths['/api/v1/jobs']!.post!;
-  assert.deepEqual(((create.requestBody as Json).content as Record<string, Json>)['application/json']!.example, { type: 'echo' });
+  assert.deepEqual(((create.requestBody as Json).content as Record<string, Json>)['application/json']!.example, { type: 'echo', payload: { message: 'hello' } });
   const created = (create.responses as Record<string, Json>)['202']!.headers as Json;
   for (const h of ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) assert.ok(created[h], `202 header ${h}`);
   assert.ok(((create.responses as Record<string, Json>)['429']!.headers as Json)['Retry-After']);

@@ -125,7 +125,7 @@ test('jobs API', async (t) => {
       assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
       assert.deepEqual(op.tags, ['jobs']);
       assert.ok(op.summary);
-      assert.deepEqual((op as { security?: unknown }).security, [{ bearerAuth: [] }], `${method.toUpperCase()} ${path} names its security`);
+      assert.deepEqual((op as { security?: unknown }).security, [{ userJwt: [] }, { adminToken: [] }], `${method.toUpperCase()} ${path} names its security`);
       for (const s of statuses) assert.ok(op.responses[s], `${method.toUpperCase()} ${path} documents ${s}`);
     }
   });

@@ -42,7 +42,7 @@ export const Job = Type.Object(
 export const CreateJobBody = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 100, description: 'A registered job type (see src/jobs/types)', examples: ['echo'] }),
-    payload: Type.Optional(Type.Unknown({ description: "Checked against the type's schema; defaults to {}" })),
+    payload: Type.Optional(Type.Unknown({ description: "Checked against the type's schema; defaults to {}", examples: [{ message: 'hello' }] })),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRIORITY, description: 'Higher runs sooner; default 0' })),
     delayMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 365 * 86_400_000, description: 'Run no sooner than this from now; at most QUEUE_MAX_DELAY_MS (default 24 h)' }),

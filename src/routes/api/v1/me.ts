@@ -12,7 +12,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user',
-        security: [{ bearerAuth: [] }],
+        security: [{ userJwt: [] }, { adminToken: [] }],
         response: { 200: User, 401: errorRef, 404: errorRef, 503: errorRef },
       },
     },
