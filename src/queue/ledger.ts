@@ -9,7 +9,9 @@
  * active row belongs to a worker that died and may be claimed again.
  */
 import type { Db } from '../db/client.js';
+import type { Sql } from '../db/sql.js';
 import { Prisma, type Job, type JobStatus } from '../generated/prisma/client.js';
+import { Batcher } from './batcher.js';
 
 export type JobRow = Job;
 
@@ -23,24 +25,87 @@ export interface NewJob {
   idempotencyKey?: string;
 }
 
+/** What a worker needs of a claimed job (the claim's RETURNING list: keep the two in step). */
+export type ClaimedJob = Pick<JobRow, 'id' | 'type' | 'payload' | 'attempts' | 'maxAttempts' | 'createdAt'>;
+const CLAIM_RETURNING = `id, type, payload, attempts, max_attempts AS "maxAttempts", created_at AS "createdAt"`;
+
 const PENDING: JobStatus[] = ['queued', 'failed'];
 const json = (v: unknown) => (v === undefined || v === null ? Prisma.JsonNull : (v as Prisma.InputJsonValue));
 
-export class Ledger {
-  constructor(readonly db: Db) {}
+/**
+ * The columns an insert writes, in ONE place: [column, Postgres type, value]. A new column is one
+ * line here (and in rowOf); the statement below is built from this list.
+ */
+const INSERT_COLUMNS: [string, string, (r: JobRow) => unknown][] = [
+  ['id', 'uuid', (r) => r.id],
+  ['type', 'text', (r) => r.type],
+  ['payload', 'jsonb', (r) => JSON.stringify(r.payload ?? null)],
+  ['priority', 'int4', (r) => r.priority],
+  ['max_attempts', 'int4', (r) => r.maxAttempts],
+  ['run_at', 'timestamptz', (r) => r.runAt],
+  ['idempotency_key', 'text', (r) => r.idempotencyKey],
+  ['created_at', 'timestamptz', (r) => r.createdAt],
+  ['updated_at', 'timestamptz', (r) => r.updatedAt],
+];
+// One statement for 1..n rows (arrays, one per column), so it is prepared once. Any conflict (an
+// Idempotency-Key taken, or a retried batch whose first try committed) skips the row: the caller
+// looks at which ids came back.
+const INSERT_SQL = `INSERT INTO jobs (${INSERT_COLUMNS.map((c) => c[0]).join(', ')}) SELECT * FROM unnest(${INSERT_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')}) ON CONFLICT DO NOTHING RETURNING id`;
 
-  insert(job: NewJob): Promise<JobRow> {
-    return this.db.job.create({
-      data: {
-        id: job.id,
-        type: job.type,
-        payload: json(job.payload),
-        priority: job.priority,
-        maxAttempts: job.maxAttempts,
-        runAt: job.runAt,
-        idempotencyKey: job.idempotencyKey ?? null,
-      },
-    });
+/** The ledger row a new job becomes (what the insert writes plus the columns' defaults). */
+export function rowOf(job: NewJob, now = new Date()): JobRow {
+  return {
+    id: job.id,
+    type: job.type,
+    payload: (job.payload ?? null) as JobRow['payload'],
+    status: 'queued',
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    runAt: job.runAt,
+    result: null,
+    lastError: null,
+    idempotencyKey: job.idempotencyKey ?? null,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
+/** Batch sizes: big enough that a burst is a few statements, small enough to keep each short. */
+const BATCH = { maxBatch: 500, maxInFlight: 4 };
+
+export class Ledger {
+  readonly #claims: Batcher<{ id: string; leaseMs: number }, ClaimedJob | null>;
+  readonly #completions: Batcher<{ id: string; result: unknown }, void>;
+
+  /**
+   * `sql` runs the hot path (insert, claim, complete, count) as plain prepared statements; Prisma
+   * (`db`) does everything else.
+   */
+  constructor(
+    readonly db: Db,
+    readonly sql: Sql,
+  ) {
+    this.#claims = new Batcher((items) => this.#claimMany(items), BATCH);
+    this.#completions = new Batcher((items) => this.#completeMany(items), BATCH);
+  }
+
+  /**
+   * Insert rows in one statement (on `sql`, or a transaction's, see prismaSql); returns the ids
+   * actually inserted (a row whose Idempotency-Key or id exists already is skipped).
+   */
+  async insertMany(rows: JobRow[], sql: Sql = this.sql): Promise<Set<string>> {
+    const values = INSERT_COLUMNS.map(([, , get]) => rows.map(get));
+    const out = await sql<{ id: string }>({ name: 'jobs_insert', text: INSERT_SQL, values });
+    return new Set(out.map((r) => r.id));
+  }
+
+  /** Ids among `ids` that exist (after a retried batch: which of ours did commit). */
+  async existing(ids: string[]): Promise<Set<string>> {
+    const out = await this.sql<{ id: string }>({ name: 'jobs_existing', text: 'SELECT id FROM jobs WHERE id = ANY($1::uuid[])', values: [ids] });
+    return new Set(out.map((r) => r.id));
   }
 
   get(id: string): Promise<JobRow | null> {
@@ -52,31 +117,45 @@ export class Ledger {
   }
 
   /** Jobs waiting (queued, delayed, or awaiting a retry), counted up to `limit` so the cost is bounded. */
-  countWaiting(limit: number): Promise<number> {
+  async countWaiting(limit: number): Promise<number> {
     // COUNT over a LIMITed subquery: the index on (status, run_at) answers it without reading rows.
-    return this.db.job.count({ where: { status: { in: PENDING } }, take: limit });
+    const text = `SELECT count(*)::int AS n FROM (SELECT 1 FROM jobs WHERE status IN ('queued', 'failed') LIMIT $1) t`;
+    const [row] = await this.sql<{ n: number }>({ name: 'jobs_count_waiting', text, values: [limit] });
+    return row?.n ?? 0;
   }
 
   /**
    * Take the job for one attempt: only if it is pending, or active with an expired lease.
    * Returns the row after the claim (attempts already incremented), or null when someone else
-   * holds it or it is finished.
+   * holds it or it is finished. Claims made together go to the database as one UPDATE.
    */
-  async claim(id: string, leaseMs: number): Promise<JobRow | null> {
-    const now = new Date();
-    const rows = await this.db.job.updateManyAndReturn({
-      where: {
-        id,
-        OR: [{ status: { in: PENDING } }, { status: 'active', updatedAt: { lt: new Date(now.getTime() - leaseMs) } }],
-      },
-      data: { status: 'active', attempts: { increment: 1 }, startedAt: now, updatedAt: now },
-    });
-    return rows[0] ?? null;
+  claim(id: string, leaseMs: number): Promise<ClaimedJob | null> {
+    return this.#claims.push({ id, leaseMs });
   }
 
-  complete(id: string, result: unknown) {
+  async #claimMany(items: { id: string; leaseMs: number }[]): Promise<(ClaimedJob | null)[]> {
     const now = new Date();
-    return this.db.job.update({ where: { id }, data: { status: 'completed', result: json(result), finishedAt: now } });
+    const text =
+      `UPDATE jobs SET status = 'active', attempts = attempts + 1, started_at = $2, updated_at = $2 ` +
+      `WHERE id = ANY($1::uuid[]) AND (status IN ('queued', 'failed') OR (status = 'active' AND updated_at < $3)) RETURNING ${CLAIM_RETURNING}`;
+    const stale = new Date(now.getTime() - items[0]!.leaseMs);
+    const rows = await this.sql<ClaimedJob>({ name: 'jobs_claim', text, values: [items.map((i) => i.id), now, stale] });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return items.map((i) => byId.get(i.id) ?? null);
+  }
+
+  /** Record the result; completions made together are one UPDATE. */
+  complete(id: string, result: unknown): Promise<void> {
+    return this.#completions.push({ id, result });
+  }
+
+  async #completeMany(items: { id: string; result: unknown }[]): Promise<void[]> {
+    const text =
+      `UPDATE jobs AS j SET status = 'completed', result = x.result, finished_at = $3, updated_at = $3 ` +
+      `FROM unnest($1::uuid[], $2::jsonb[]) AS x(id, result) WHERE j.id = x.id`;
+    const values = [items.map((i) => i.id), items.map((i) => JSON.stringify(i.result ?? null)), new Date()];
+    await this.sql({ name: 'jobs_complete', text, values });
+    return items.map(() => undefined);
   }
 
   /** The attempt failed and another is due at `runAt`. */

@@ -12,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { backoffDelay, retrying } from '../shared/backoff.js';
 import { settlesWithin, withTimeout } from '../shared/timeout.js';
 import type { JobRegistry } from '../jobs/registry.js';
-import type { JobRow, Ledger } from './ledger.js';
+import type { ClaimedJob, Ledger } from './ledger.js';
 
 export type Outcome =
   | { kind: 'completed' }
@@ -70,7 +70,7 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     const controller = new AbortController();
     this.running.set(id, controller); // before the first await: no second delivery can slip in
     try {
-      let row: JobRow | null;
+      let row: ClaimedJob | null;
       try {
         row = await this.ledger.claim(id, this.opts.leaseMs);
       } catch (err) {
@@ -85,7 +85,7 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     }
   }
 
-  async #attempt(row: JobRow, controller: AbortController): Promise<Outcome> {
+  async #attempt(row: ClaimedJob, controller: AbortController): Promise<Outcome> {
     const event = { id: row.id, type: row.type, attempt: row.attempts, maxAttempts: row.maxAttempts };
     const log = this.log.child({ jobId: row.id, jobType: row.type, attempt: row.attempts });
     const definition = this.registry.get(row.type);
@@ -137,7 +137,7 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     }
   }
 
-  async #die(row: JobRow, event: JobEvent, error: string, log: FastifyBaseLogger): Promise<Outcome> {
+  async #die(row: ClaimedJob, event: JobEvent, error: string, log: FastifyBaseLogger): Promise<Outcome> {
     await this.#record(() => this.ledger.dead(row.id, error), log);
     this.counts.dead++;
     log.error({ error }, `job dead after ${row.attempts} attempt(s): ${error}`);

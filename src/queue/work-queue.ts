@@ -18,6 +18,8 @@ import type { Backend, BackendName, QueueEntry } from './backend.js';
 import { LocalBackend } from './backends/local.js';
 import { reconcile, toEntry } from './reconciler.js';
 import { acceptJob, type Guard, type SubmitInput } from './accept.js';
+import { Capacity } from './capacity.js';
+import { Intake } from './intake.js';
 
 export type { Guard, SubmitInput } from './accept.js';
 
@@ -43,7 +45,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #serial: Promise<unknown> = Promise.resolve();
   #intake = true;
   #closed = false;
-  #waiting = 0;
+  readonly #capacity: Capacity;
+  readonly #writer: Intake;
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
@@ -60,6 +63,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.runner = new Runner(ledger, registry, opts, log);
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
+    this.#capacity = new Capacity(() => ledger.countWaiting(opts.maxSize), opts.maxSize);
+    this.#writer = new Intake(ledger, guard, (entries) => this.#enqueue(entries));
   }
 
   get backend(): BackendName {
@@ -85,15 +90,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     }
   }
 
-  /** Accept (accept.ts: validate, idempotency, capacity, ledger write), then enqueue. */
-  async submit(input: SubmitInput): Promise<{ job: JobRow; created: boolean }> {
-    const { maxSize, maxAttempts } = this.opts;
-    const { job, created, waiting } = await acceptJob({ ledger: this.ledger, registry: this.registry, guard: this.guard, maxSize, maxAttempts }, input);
-    if (!created) return { job, created };
-    this.#waiting = waiting + 1;
-    // Accepted: the ledger has it. If the backend cannot take it now, the reconciler will.
-    await this.#enqueue([toEntry(job)]);
-    return { job, created };
+  /**
+   * Accept (accept.ts: validate, idempotency, capacity), then the ledger write and the enqueue,
+   * grouped with concurrent submits (intake.ts). If the backend cannot take it, the reconciler will.
+   */
+  submit(input: SubmitInput): Promise<{ job: JobRow; created: boolean }> {
+    const { ledger, registry, guard } = this;
+    return acceptJob({ ledger, registry, guard, capacity: this.#capacity, maxAttempts: this.opts.maxAttempts, write: (row) => this.#writer.write(row) }, input);
   }
 
   /** A dead job gets a fresh set of attempts and goes back on the queue; null when it is not dead. */
@@ -242,7 +245,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       backend: this.#backend.name,
       workers: this.opts.workers,
       /** Ledger jobs waiting (queued, delayed, awaiting retry), counted up to maxSize; as of the last submit or health check. */
-      waiting: this.#waiting,
+      waiting: this.#capacity.waiting,
       active: this.runner.running.size,
       concurrency: this.opts.concurrency,
       maxSize: this.opts.maxSize,
@@ -264,7 +267,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       this.#backend.counts().catch((err: Error) => ({ error: err.message })),
       this.ledger.countWaiting(this.opts.maxSize).catch(() => null),
     ]);
-    if (waiting !== null) this.#waiting = waiting;
+    if (waiting !== null) this.#capacity.set(waiting);
     return { backend: this.#backend.name, active: this.runner.running.size, ledgerWaiting: waiting, backendCounts: counts };
   }
 }
