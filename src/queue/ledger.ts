@@ -185,8 +185,16 @@ export class Ledger {
    * given) and active ones whose lease expired; only those due before `dueBefore`, when given.
    * Oldest due first.
    */
-  reconcilable(opts: { leaseMs: number; pendingBefore?: Date; dueBefore?: Date; limit: number }): Promise<JobRow[]> {
+  reconcilable(opts: {
+    leaseMs: number;
+    pendingBefore?: Date;
+    dueBefore?: Date;
+    limit: number;
+    /** Keyset paging: rows after this one in (runAt, id) order. */
+    after?: Pick<JobRow, 'runAt' | 'id'>;
+  }): Promise<JobRow[]> {
     const staleActive = new Date(Date.now() - opts.leaseMs);
+    const { after } = opts;
     return this.db.job.findMany({
       where: {
         OR: [
@@ -194,8 +202,9 @@ export class Ledger {
           { status: 'active', updatedAt: { lt: staleActive } },
         ],
         ...(opts.dueBefore ? { runAt: { lt: opts.dueBefore } } : {}),
+        ...(after ? { AND: [{ OR: [{ runAt: { gt: after.runAt } }, { runAt: after.runAt, id: { gt: after.id } }] }] } : {}),
       },
-      orderBy: [{ runAt: 'asc' }],
+      orderBy: [{ runAt: 'asc' }, { id: 'asc' }],
       take: opts.limit,
     });
   }
