@@ -43,7 +43,11 @@ export class Intake {
       }
       const key = row.idempotencyKey;
       const other = key ? await this.guard(() => this.ledger.byIdempotencyKey(key)) : null;
-      out.push(other ? { job: other, created: false } : new HttpError(409, 'A record with this idempotency_key already exists', { code: 'CONFLICT' }));
+      out.push(
+        other
+          ? { job: other, created: false }
+          : new HttpError(409, 'A record with this idempotency_key already exists', { code: 'CONFLICT' }),
+      );
     }
     await this.enqueue(out.flatMap((a) => (a instanceof Error || !a.created ? [] : [toEntry(a.job)])));
     return out;

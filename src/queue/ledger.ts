@@ -10,7 +10,7 @@
  */
 import type { Db } from '../db/client.js';
 import type { Sql } from '../db/sql.js';
-import { Prisma, type Job, type JobStatus } from '../generated/prisma/client.js';
+import type { Job, JobStatus } from '../generated/prisma/client.js';
 import { Batcher } from './batcher.js';
 
 export type JobRow = Job;
@@ -40,7 +40,6 @@ const PENDING: JobStatus[] = ['queued', 'failed'];
  * (docs/ARCHITECTURE.md): 2-3× the claim + complete rate on this machine, whose commits wait on disk.
  */
 const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
-const json = (v: unknown) => (v === undefined || v === null ? Prisma.JsonNull : (v as Prisma.InputJsonValue));
 
 /**
  * The columns an insert writes, in ONE place: [column, Postgres type, value]. A new column is one
@@ -114,7 +113,11 @@ export class Ledger {
 
   /** Ids among `ids` that exist (after a retried batch: which of ours did commit). */
   async existing(ids: string[]): Promise<Set<string>> {
-    const out = await this.sql<{ id: string }>({ name: 'jobs_existing', text: 'SELECT id FROM jobs WHERE id = ANY($1::uuid[])', values: [ids] });
+    const out = await this.sql<{ id: string }>({
+      name: 'jobs_existing',
+      text: 'SELECT id FROM jobs WHERE id = ANY($1::uuid[])',
+      values: [ids],
+    });
     return new Set(out.map((r) => r.id));
   }
 

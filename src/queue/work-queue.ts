@@ -73,7 +73,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
 
   async start(): Promise<void> {
     if (this.hub.up) await this.#switchTo('bullmq', true);
-    if (this.#backend.name === 'local') this.log.info({ backend: 'local' }, `queue backend: local${this.hub.url ? ' (redis unavailable)' : ''}`);
+    if (this.#backend.name === 'local')
+      this.log.info({ backend: 'local' }, `queue backend: local${this.hub.url ? ' (redis unavailable)' : ''}`);
     if (!this.opts.workers) this.log.info('queue: RUN_WORKERS=false: jobs are accepted here and run by a worker process (npm run worker)');
     this.hub.on('up', () => this.#requestSwitch());
     this.hub.on('down', () => this.#requestSwitch());
@@ -96,7 +97,10 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
    */
   submit(input: SubmitInput): Promise<{ job: JobRow; created: boolean }> {
     const { ledger, registry, guard } = this;
-    return acceptJob({ ledger, registry, guard, capacity: this.#capacity, maxAttempts: this.opts.maxAttempts, write: (row) => this.#writer.write(row) }, input);
+    return acceptJob(
+      { ledger, registry, guard, capacity: this.#capacity, maxAttempts: this.opts.maxAttempts, write: (row) => this.#writer.write(row) },
+      input,
+    );
   }
 
   /** A dead job gets a fresh set of attempts and goes back on the queue; null when it is not dead. */
@@ -113,7 +117,10 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     try {
       await this.#backend.add(entries);
     } catch (err) {
-      this.log.warn({ err, backend: this.#backend.name }, `queue: ${this.#backend.name} did not take ${entries.length} job(s); the reconciler will`);
+      this.log.warn(
+        { err, backend: this.#backend.name },
+        `queue: ${this.#backend.name} did not take ${entries.length} job(s); the reconciler will`,
+      );
     }
   }
 
@@ -136,7 +143,12 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     if (target === 'bullmq') {
       // Loaded on first use: BullMQ costs boot time a deployment without Redis should not pay.
       const { BullBackend } = await import('./backends/bullmq.js');
-      next = new BullBackend(this.hub, (id) => this.runner.run(id), { ...this.opts, onRetryLost: (e) => void this.#enqueue([e]) }, this.log);
+      next = new BullBackend(
+        this.hub,
+        (id) => this.runner.run(id),
+        { ...this.opts, onRetryLost: (e) => void this.#enqueue([e]) },
+        this.log,
+      );
       try {
         await next.start();
       } catch (err) {
@@ -168,7 +180,12 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #local(): LocalBackend {
     return new LocalBackend(
       (id) => this.runner.run(id),
-      { concurrency: this.opts.concurrency, workers: this.opts.workers, isRunning: (id) => this.runner.running.has(id), forward: (e) => void this.#enqueue([e]) },
+      {
+        concurrency: this.opts.concurrency,
+        workers: this.opts.workers,
+        isRunning: (id) => this.runner.holds(id),
+        forward: (e) => void this.#enqueue([e]),
+      },
       this.log,
     );
   }
@@ -177,7 +194,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   async reconcile(all: boolean): Promise<number> {
     if (!this.#intake || (this.#backend.name === 'local' && !this.opts.workers)) return 0;
     const backend = this.#backend;
-    const count = await reconcile({ ledger: this.ledger, backend, isRunning: (id) => this.runner.running.has(id), leaseMs: this.opts.leaseMs, all });
+    const count = await reconcile({
+      ledger: this.ledger,
+      backend,
+      isRunning: (id) => this.runner.holds(id),
+      leaseMs: this.opts.leaseMs,
+      all,
+    });
     if (count) this.log.info({ count, backend: backend.name }, `queue: re-enqueued ${count} job(s) from the ledger`);
     return count;
   }
@@ -221,13 +244,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
    */
   async drain(deadline: number): Promise<void> {
     await this.stopIntake();
-    const running = this.runner.running.size;
+    const running = this.runner.busy;
     if (running && !(await this.runner.idle(deadline - Date.now()))) {
       this.log.warn({ running: this.runner.running.size }, 'queue: shutdown deadline near; interrupting running jobs');
       this.runner.interruptAll();
       await this.runner.idle(1000);
     }
-    if (running) this.log.info({ finished: running - this.runner.running.size }, 'queue: running jobs finished');
+    if (running) this.log.info({ finished: running - this.runner.busy }, 'queue: running jobs finished');
   }
 
   /** Shutdown step "queue": release the backend's connections and timers. */

@@ -25,11 +25,20 @@ test('Batcher: one batch per loop turn, answers in order, failures per item or p
     },
     { maxBatch: 3, maxInFlight: 1 },
   );
-  const first = [1, 2, 13, 4].map((i) => b.push(i).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+  const first = [1, 2, 13, 4].map((i) =>
+    b.push(i).then(
+      (v) => ({ v }),
+      (e: Error) => ({ e: e.message }),
+    ),
+  );
   assert.deepEqual(await Promise.all(first), [{ v: 2 }, { v: 4 }, { e: 'item 13 failed' }, { v: 8 }]);
   assert.deepEqual(calls, [[1, 2, 13], [4]], 'maxBatch splits; the rest waits for the batch in flight');
   const second = await Promise.allSettled([b.push(5), b.push(-1)]);
-  assert.deepEqual(second.map((s) => s.status), ['rejected', 'rejected'], 'a failing batch fails every item in it');
+  assert.deepEqual(
+    second.map((s) => s.status),
+    ['rejected', 'rejected'],
+    'a failing batch fails every item in it',
+  );
   assert.equal(await b.push(6), 12, 'the next batch is unaffected');
 });
 
@@ -57,7 +66,11 @@ const ENGINES = [
   { name: 'postgres + bullmq', env: { REDIS_URL } as Record<string, string> },
 ] as const;
 
-async function engineApp(t: TestContext, engine: (typeof ENGINES)[number], env: Record<string, string> = {}): Promise<FastifyInstance | null> {
+async function engineApp(
+  t: TestContext,
+  engine: (typeof ENGINES)[number],
+  env: Record<string, string> = {},
+): Promise<FastifyInstance | null> {
   let extra: Record<string, string> = {};
   if (engine.name !== 'pglite') {
     if (!(await needs(t, 'postgres')) || !(await needs(t, 'redis'))) return null;
@@ -81,26 +94,46 @@ for (const engine of ENGINES) {
     const taken = newRow({ idempotencyKey: `k-${randomUUID()}` });
     assert.deepEqual([...(await ledger.insertMany([taken]))], [taken.id]);
 
-    await t.test('one insert of a batch conflicts on its Idempotency-Key (with a row, and within the batch): the others go in', async () => {
-      const key = `k-${randomUUID()}`;
-      const rows = [newRow(), newRow({ idempotencyKey: taken.idempotencyKey }), newRow({ idempotencyKey: key }), newRow({ idempotencyKey: key }), newRow({ payload: { s: "it's \"quoted\" {x}" } })];
-      const inserted = await ledger.insertMany(rows);
-      assert.deepEqual([...inserted].sort(), [rows[0]!.id, rows[2]!.id, rows[4]!.id].sort());
-      assert.deepEqual((await ledger.get(rows[4]!.id))?.payload, { s: "it's \"quoted\" {x}" });
-      assert.equal((await ledger.byIdempotencyKey(key))?.id, rows[2]!.id);
-      // The same batch again (a retry after its commit was not acknowledged): nothing new, all found.
-      assert.equal((await ledger.insertMany(rows)).size, 0);
-      assert.equal((await ledger.existing(rows.map((r) => r.id))).size, 3);
-    });
+    await t.test(
+      'one insert of a batch conflicts on its Idempotency-Key (with a row, and within the batch): the others go in',
+      async () => {
+        const key = `k-${randomUUID()}`;
+        const rows = [
+          newRow(),
+          newRow({ idempotencyKey: taken.idempotencyKey }),
+          newRow({ idempotencyKey: key }),
+          newRow({ idempotencyKey: key }),
+          newRow({ payload: { s: 'it\'s "quoted" {x}' } }),
+        ];
+        const inserted = await ledger.insertMany(rows);
+        assert.deepEqual([...inserted].sort(), [rows[0]!.id, rows[2]!.id, rows[4]!.id].sort());
+        assert.deepEqual((await ledger.get(rows[4]!.id))?.payload, { s: 'it\'s "quoted" {x}' });
+        assert.equal((await ledger.byIdempotencyKey(key))?.id, rows[2]!.id);
+        // The same batch again (a retry after its commit was not acknowledged): nothing new, all found.
+        assert.equal((await ledger.insertMany(rows)).size, 0);
+        assert.equal((await ledger.existing(rows.map((r) => r.id))).size, 3);
+      },
+    );
 
     await t.test('claims made together: each pending job once, finished and unknown ones null', async () => {
       const [a, b, c] = [newRow(), newRow(), newRow()];
       await ledger.insertMany([a, b, c]);
       await ledger.claim(c.id, 30_000);
       await ledger.complete(c.id, { done: true });
-      const claims = await Promise.all([ledger.claim(a.id, 30_000), ledger.claim(b.id, 30_000), ledger.claim(c.id, 30_000), ledger.claim(randomUUID(), 30_000)]);
-      assert.deepEqual(claims.map((r) => r?.id ?? null), [a.id, b.id, null, null]);
-      assert.deepEqual(claims.slice(0, 2).map((r) => r!.attempts), [1, 1]);
+      const claims = await Promise.all([
+        ledger.claim(a.id, 30_000),
+        ledger.claim(b.id, 30_000),
+        ledger.claim(c.id, 30_000),
+        ledger.claim(randomUUID(), 30_000),
+      ]);
+      assert.deepEqual(
+        claims.map((r) => r?.id ?? null),
+        [a.id, b.id, null, null],
+      );
+      assert.deepEqual(
+        claims.slice(0, 2).map((r) => r!.attempts),
+        [1, 1],
+      );
       assert.equal(await ledger.claim(a.id, 30_000), null, 'held: the lease is fresh');
       await Promise.all([ledger.complete(a.id, { r: 'a' }), ledger.complete(b.id, null)]);
       const [ra, rb, rc] = await Promise.all([a, b, c].map((r) => ledger.get(r.id)));
@@ -118,9 +151,15 @@ for (const engine of ENGINES) {
     for (const kind of ['completed', 'failed', 'dead'] as const) app.queue.on(kind, (ev) => events.push({ kind, ev }));
 
     await t.test('a batch where one job fails: it retries and dies alone, the rest complete', async () => {
-      const bodies = [...Array.from({ length: 8 }, (_, n) => ({ type: 'echo', payload: { n } })), { type: 'flaky', payload: { failTimes: 9 }, maxAttempts: 2 }];
+      const bodies = [
+        ...Array.from({ length: 8 }, (_, n) => ({ type: 'echo', payload: { n } })),
+        { type: 'flaky', payload: { failTimes: 9 }, maxAttempts: 2 },
+      ];
       const res = await Promise.all(bodies.map((b) => submit(app, b)));
-      assert.deepEqual(res.map((r) => r.statusCode), bodies.map(() => 202));
+      assert.deepEqual(
+        res.map((r) => r.statusCode),
+        bodies.map(() => 202),
+      );
       const ids = res.map((r) => r.json().id as string);
       const dead = await waitStatus(app, ids.at(-1)!, ['dead']);
       assert.equal(dead.attempts, 2);
@@ -130,7 +169,11 @@ for (const engine of ENGINES) {
 
     await t.test('two submits with one Idempotency-Key in one go: one job, a 202 and a 200', async () => {
       const headers = { 'idempotency-key': `batch-${randomUUID()}` };
-      const res = await Promise.all([submit(app, { type: 'echo', payload: { n: 1 } }, headers), submit(app, { type: 'echo', payload: { n: 2 } }), submit(app, { type: 'echo', payload: { n: 3 } }, headers)]);
+      const res = await Promise.all([
+        submit(app, { type: 'echo', payload: { n: 1 } }, headers),
+        submit(app, { type: 'echo', payload: { n: 2 } }),
+        submit(app, { type: 'echo', payload: { n: 3 } }, headers),
+      ]);
       assert.deepEqual(res.map((r) => r.statusCode).sort(), [200, 202, 202]);
       const keyed = [res[0]!.json(), res[2]!.json()];
       assert.equal(keyed[0].id, keyed[1].id);
@@ -144,7 +187,10 @@ for (const engine of ENGINES) {
       const blocker = await accept(app, { type: 'gate', payload: {} });
       await waitStatus(app, blocker, ['active']);
       const bodies = [1, 10, 5].map((priority) => ({ type: 'echo', payload: { priority }, priority }));
-      const res = await Promise.all([...bodies.map((b) => submit(app, b)), submit(app, { type: 'echo', payload: {}, priority: 100, delayMs: 300 })]);
+      const res = await Promise.all([
+        ...bodies.map((b) => submit(app, b)),
+        submit(app, { type: 'echo', payload: {}, priority: 100, delayMs: 300 }),
+      ]);
       const ids = new Map(res.slice(0, 3).map((r, i) => [r.json().id as string, bodies[i]!.priority]));
       busy.open();
       await waitIdle(app);

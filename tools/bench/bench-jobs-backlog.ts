@@ -18,7 +18,13 @@ export interface BacklogResult {
   drainS: number;
 }
 
-export async function backlogDrain(opts: { backend: 'bullmq' | 'local'; databaseUrl: string; redisUrl: string; jobs: number; env?: Record<string, string> }): Promise<BacklogResult> {
+export async function backlogDrain(opts: {
+  backend: 'bullmq' | 'local';
+  databaseUrl: string;
+  redisUrl: string;
+  jobs: number;
+  env?: Record<string, string>;
+}): Promise<BacklogResult> {
   const base = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
@@ -60,9 +66,41 @@ export async function backlogDrain(opts: { backend: 'bullmq' | 'local'; database
       n = await done();
     }
     const drainS = (performance.now() - t1) / 1000;
-    return { backend: opts.backend, jobs: opts.jobs, fillPerS: Math.round(fillPerS), drainPerS: Math.round((opts.jobs - before) / drainS), drainS: Math.round(drainS * 100) / 100 };
+    return {
+      backend: opts.backend,
+      jobs: opts.jobs,
+      fillPerS: Math.round(fillPerS),
+      drainPerS: Math.round((opts.jobs - before) / drainS),
+      drainS: Math.round(drainS * 100) / 100,
+    };
   } finally {
     await worker.close();
     await db.end();
   }
+}
+
+/** The anchor: BullMQ alone (no ledger) draining `jobs` no-op jobs with the same concurrency, on the same Redis. */
+export async function bullmqAlone(opts: { redisUrl: string; jobs: number; concurrency: number }): Promise<number> {
+  const { Queue, Worker } = await import('bullmq');
+  const { Redis } = await import('ioredis');
+  const prefix = `bench-anchor-${randomBytes(3).toString('hex')}`;
+  const queue = new Queue('anchor', { connection: new Redis(opts.redisUrl), prefix });
+  for (let i = 0; i < opts.jobs; i += 1000) {
+    const n = Math.min(1000, opts.jobs - i);
+    await queue.addBulk(Array.from({ length: n }, (_, k) => ({ name: 'noop', data: { n: i + k }, opts: { removeOnComplete: true } })));
+  }
+  let done = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const t0 = performance.now();
+  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new Worker('anchor', async () => {}, { connection, prefix, concurrency: opts.concurrency });
+  worker.on('completed', () => ++done === opts.jobs && finish());
+  await finished;
+  const perS = opts.jobs / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return Math.round(perS);
 }

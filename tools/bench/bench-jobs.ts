@@ -38,7 +38,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createTempDatabase, freePort, REDIS_URL, tcpOpen } from '../../test/helpers/services.js';
-import { backlogDrain, type BacklogResult } from './bench-jobs-backlog.js';
+import { backlogDrain, bullmqAlone, type BacklogResult } from './bench-jobs-backlog.js';
 
 const env = process.env;
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
@@ -286,31 +286,36 @@ async function main() {
   const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
   if (ROUNDS > 0) await loadRounds(names, targets, samples);
 
-  if (BACKLOG > 0) {
-    const rows: BacklogResult[] = [];
-    for (const backend of BACKLOG_BACKENDS) {
-      const database = await createTempDatabase('railfast_benchjobs');
-      try {
-        const r = await backlogDrain({
-          backend,
-          databaseUrl: database.url,
-          redisUrl: REDIS_URL,
-          jobs: BACKLOG,
-          env: extra(env.BENCH_APP_ENV),
-        });
-        rows.push(r);
-        process.stdout.write(
-          `  backlog ${backend.padEnd(7)} ${fmt(r.jobs)} jobs: filled at ${fmt(r.fillPerS)}/s, drained in ${fmt(r.drainS, 2)} s = ${fmt(r.drainPerS)} jobs/s\n`,
-        );
-      } finally {
-        await database.drop();
-      }
-    }
-    process.stdout.write(`\n| backend | backlog | drain jobs/s | target ≥ 5,000/s |\n|---|---|---|---|\n`);
-    for (const r of rows)
-      process.stdout.write(`| ${r.backend} | ${fmt(r.jobs)} | ${fmt(r.drainPerS)} | ${r.drainPerS >= 5000 ? 'met' : 'NOT met'} |\n`);
-  }
+  if (BACKLOG > 0) await backlogs();
   process.stdout.write(`\nbench:jobs done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+}
+
+/** The backlog drain per backend, each beside an anchor run of BullMQ alone just before it. */
+async function backlogs() {
+  const appEnv = extra(env.BENCH_APP_ENV);
+  const concurrency = Number(appEnv.QUEUE_CONCURRENCY ?? 10);
+  const rows: (BacklogResult & { anchor: number })[] = [];
+  for (const backend of BACKLOG_BACKENDS) {
+    const anchor = await bullmqAlone({ redisUrl: REDIS_URL, jobs: BACKLOG, concurrency });
+    const database = await createTempDatabase('railfast_benchjobs');
+    try {
+      const r = await backlogDrain({ backend, databaseUrl: database.url, redisUrl: REDIS_URL, jobs: BACKLOG, env: appEnv });
+      rows.push({ ...r, anchor });
+      process.stdout.write(
+        `  backlog ${backend.padEnd(7)} ${fmt(r.jobs)} jobs: filled at ${fmt(r.fillPerS)}/s, drained ${fmt(r.drainPerS)}/s; BullMQ alone ${fmt(anchor)}/s\n`,
+      );
+    } finally {
+      await database.drop();
+    }
+  }
+  process.stdout.write(
+    `\n| backend | backlog | drain jobs/s | BullMQ alone, same moment | ratio | target ≥ 5,000/s |\n|---|---|---|---|---|---|\n`,
+  );
+  for (const r of rows) {
+    process.stdout.write(
+      `| ${r.backend} | ${fmt(r.jobs)} | ${fmt(r.drainPerS)} | ${fmt(r.anchor)} | ${fmt(r.drainPerS / r.anchor, 2)} | ${r.drainPerS >= 5000 ? 'met' : 'NOT met'} |\n`,
+    );
+  }
 }
 
 function report(names: string[], samples: Map<string, Sample[]>) {
