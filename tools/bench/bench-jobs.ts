@@ -28,16 +28,11 @@
  * (raw,railfast,split), BENCH_BACKLOG (20000; 0 skips), BENCH_BACKLOG_BACKENDS (bullmq,local),
  * BENCH_APP_ENV ("KEY=value ...": extra settings for railfast and split, e.g. QUEUE_CONCURRENCY=20).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import { createTempDatabase, freePort, REDIS_URL, tcpOpen } from '../../test/helpers/services.js';
+import { createTempDatabase, REDIS_URL } from '../../test/helpers/services.js';
+import { children, counts, cpuSeconds, load, startTarget, WRK, type Target } from './bench-jobs-target.js';
 import { backlogDrain, bullmqAlone, type BacklogResult } from './bench-jobs-backlog.js';
 
 const env = process.env;
@@ -47,8 +42,6 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const TARGETS = (env.BENCH_TARGETS ?? 'raw,railfast,split').split(',').map((s) => s.trim());
 const BACKLOG = Number(env.BENCH_BACKLOG ?? 20_000);
 const BACKLOG_BACKENDS = (env.BENCH_BACKLOG_BACKENDS ?? 'bullmq,local').split(',').map((s) => s.trim()) as ('bullmq' | 'local')[];
-const WRK = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error ? null : 'wrk';
-const BODY = JSON.stringify({ type: 'echo', payload: { hello: 'world' } });
 const extra = (spec = '') =>
   Object.fromEntries(
     spec
@@ -72,135 +65,6 @@ const APP_ENV: Record<string, string> = {
   ...extra(env.BENCH_APP_ENV),
 };
 
-interface Proc {
-  child: ChildProcess;
-  stop: () => Promise<void>;
-}
-const children = new Set<ChildProcess>();
-
-async function spawnServer(args: string[], procEnv: Record<string, string>, port: number): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    env: { PATH: env.PATH ?? '', ...procEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const until = Date.now() + 60_000;
-  while (!(await tcpOpen('127.0.0.1', port, 300))) {
-    if (child.exitCode !== null || Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} did not start: ${stderr}`);
-    }
-    await sleep(100);
-  }
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
-    await exited;
-    clearTimeout(killer);
-    children.delete(child);
-  };
-  return { child, stop };
-}
-
-interface Target {
-  name: string;
-  url: string;
-  procs: Proc[];
-  db: pg.Client;
-  cleanup: () => Promise<void>;
-}
-
-async function startTarget(name: string): Promise<Target> {
-  const database = await createTempDatabase('railfast_benchjobs');
-  const prefix = `bench-jobs-${name}-${randomBytes(3).toString('hex')}`;
-  const services = { DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: prefix };
-  const port = await freePort();
-  const procs: Proc[] = [];
-  if (name === 'raw') procs.push(await spawnServer(['tools/bench/bench-jobs-raw.ts', String(port)], services, port));
-  else {
-    const appEnv = { ...APP_ENV, ...services, PORT: String(port), HOST: '127.0.0.1' };
-    procs.push(
-      await spawnServer(
-        ['--import', './src/instrument.ts', 'tools/bench/bench-server.ts', 'on', String(port)],
-        { ...appEnv, ...(name === 'split' ? { RUN_WORKERS: 'false' } : {}) },
-        port,
-      ),
-    );
-    if (name === 'split') {
-      const workerPort = await freePort();
-      procs.push(
-        await spawnServer(['--import', './src/instrument.ts', 'src/worker.ts'], { ...appEnv, PORT: String(workerPort) }, workerPort),
-      );
-    }
-  }
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  return {
-    name,
-    url: `http://127.0.0.1:${port}/api/v1/jobs`,
-    procs,
-    db,
-    cleanup: async () => {
-      for (const p of procs.reverse()) await p.stop();
-      await db.end();
-      await database.drop();
-      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    },
-  };
-}
-
-/** CPU seconds (user + system) used so far by the target's processes. */
-const cpuSeconds = (t: Target) =>
-  t.procs.reduce((sum, p) => {
-    const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
-  }, 0);
-
-async function counts(t: Target): Promise<{ rows: number; done: number }> {
-  const r = await t.db.query(
-    `SELECT count(*)::int AS rows, count(*) FILTER (WHERE status IN ('completed', 'dead'))::int AS done FROM jobs`,
-  );
-  return r.rows[0];
-}
-
-let luaScript: string | undefined;
-async function load(url: string, seconds: number): Promise<{ requests: number; non2xx: number; errors: number; p99Ms: number }> {
-  if (WRK) {
-    luaScript ??= join(mkdtempSync(join(tmpdir(), 'bench-jobs-')), 'post.lua');
-    writeFileSync(luaScript, `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
-    const r = spawnSync(WRK, ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaScript, url], {
-      encoding: 'utf8',
-      timeout: (seconds + 10) * 1000,
-    });
-    const out = r.stdout;
-    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-    const errors = (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out) ?? [])
-      .slice(1)
-      .reduce((a, b) => a + Number(b), 0);
-    return {
-      requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
-      non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
-      errors,
-      p99Ms: p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN,
-    };
-  }
-  const r = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    method: 'POST',
-    body: BODY,
-    headers: { 'content-type': 'application/json' },
-  });
-  return { requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, p99Ms: r.latency.p99 };
-}
-
 interface Sample {
   acceptedPerS: number;
   completedPerS: number;
@@ -216,7 +80,7 @@ async function window(t: Target, seconds = DURATION_S): Promise<Sample> {
   const c0 = await counts(t);
   const cpu0 = cpuSeconds(t);
   const t0 = performance.now();
-  const l = await load(t.url, seconds);
+  const l = await load(t.url, seconds, CONNECTIONS);
   const tLoad = performance.now();
   const c1 = await counts(t);
   let c = c1;
@@ -252,7 +116,7 @@ const range = (xs: number[], d = 0) => `${fmt(Math.min(...xs), d)}-${fmt(Math.ma
 
 async function loadRounds(names: string[], targets: Target[], samples: Map<string, Sample[]>) {
   try {
-    for (const n of names) targets.push(await startTarget(n));
+    for (const n of names) targets.push(await startTarget(n, APP_ENV));
     for (const t of targets) {
       const w = await window(t, 3);
       process.stdout.write(`  warm-up ${t.name.padEnd(9)} ${fmt(w.acceptedPerS)} accepted/s, non-2xx ${w.non2xx}\n`);
