@@ -3,6 +3,12 @@
  * `defineJob({ type, description, payload, handler })`. The registry loads every file in that
  * folder at boot, so adding a type is adding one file (and deleting one removes it).
  *
+ * A type is internal unless its definition says `public: true`: only code enqueues it
+ * (`app.queue.enqueue`), and POST /api/v1/jobs answers 400 for it as for an unknown type. A new
+ * file is never reachable from the internet by accident. `demo: true` marks the template's demo
+ * types (echo, sleep, flaky, http): public outside production, off in production unless
+ * DEMO_JOBS=true. "Off" only closes the API; jobs already in the ledger still run.
+ *
  * Handlers are called at least once per job, and may be called again for the same job (a crash or
  * a lost Redis between finishing and recording): make them idempotent, e.g. key side effects on
  * `ctx.jobId` ("INSERT ... ON CONFLICT (job_id) DO NOTHING", an Idempotency-Key header on the
@@ -12,8 +18,20 @@ import { readdir } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import type { AppConfig } from '../config/load.js';
+import type { Db } from '../db/client.js';
+import type { HttpClient } from '../outbound/http-client.js';
 
-export interface JobContext {
+/** What the app gives every handler (the queue plugin passes app.db, app.outbound, app.config). */
+export interface JobServices {
+  /** The Prisma client (app.db): write with `ctx.db.note.update(...)`, `ctx.db.$transaction(...)`. */
+  db: Db;
+  /** The outbound HTTP client (app.outbound): timeouts, retries, a circuit breaker per host. */
+  http: HttpClient;
+  config: Readonly<AppConfig>;
+}
+
+export interface JobContext extends JobServices {
   /** Fires at QUEUE_TIMEOUT_MS, or when the process must stop before the job could finish. */
   signal: AbortSignal;
   /** 1 for the first attempt. */
@@ -29,6 +47,10 @@ export interface JobDefinition<S extends TSchema = TSchema> {
   description: string;
   /** TypeBox schema of the payload; checked when the job is submitted and again before it runs. */
   payload: S;
+  /** Clients may submit it over POST /api/v1/jobs. Default false: internal, enqueued by code only. */
+  public?: boolean;
+  /** A demo type of the template: submittable only while DEMO_JOBS is on (see the top of this file). */
+  demo?: boolean;
   /** Resolve with the result (stored as JSON) or throw to fail the attempt. */
   handler: (payload: Static<S>, ctx: JobContext) => Promise<unknown>;
 }
@@ -44,8 +66,18 @@ export interface FieldError {
 
 type Loaded = { definition: JobDefinition; validator: Validator };
 
+export interface RegistryOptions {
+  /** Demo types are submittable over HTTP (DEMO_JOBS). Default true. */
+  demoJobs?: boolean;
+}
+
 export class JobRegistry {
   readonly #types = new Map<string, Loaded>();
+  readonly #demoJobs: boolean;
+
+  constructor(opts: RegistryOptions = {}) {
+    this.#demoJobs = opts.demoJobs ?? true;
+  }
 
   add(definition: JobDefinition): this {
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(definition.type)) throw new Error(`job type "${definition.type}" must match [a-z0-9][a-z0-9_-]*`);
@@ -62,9 +94,28 @@ export class JobRegistry {
     return [...this.#types.keys()].sort();
   }
 
-  /** Field errors for `payload` of `type` (empty when valid), named from the request body's point of view. */
-  validate(type: string, payload: unknown): FieldError[] {
+  /** May clients submit `type` over HTTP? Public, and not a demo type while demos are off. */
+  submittable(type: string): boolean {
+    const def = this.get(type);
+    return Boolean(def?.public && (!def.demo || this.#demoJobs));
+  }
+
+  /** The types clients may submit. */
+  get publicTypes(): string[] {
+    return this.types.filter((t) => this.submittable(t));
+  }
+
+  /**
+   * Field errors for `payload` of `type` (empty when valid), named from the request body's point of
+   * view. `from: 'http'` (a client's submission) accepts only the submittable types, and an
+   * internal type reads exactly like an unknown one.
+   */
+  validate(type: string, payload: unknown, from: 'http' | 'code' = 'code'): FieldError[] {
     const loaded = this.#types.get(type);
+    if (from === 'http' && !this.submittable(type)) {
+      const types = this.publicTypes;
+      return [{ field: 'body.type', message: types.length ? `must be one of ${types.join(', ')}, got "${type}"` : `no job type can be submitted here, got "${type}"` }];
+    }
     if (!loaded) return [{ field: 'body.type', message: `must be one of ${this.types.join(', ')}, got "${type}"` }];
     if (loaded.validator.Check(payload)) return [];
     const errors: FieldError[] = [];
@@ -83,8 +134,9 @@ export class JobRegistry {
 }
 
 /** Registry of every type in src/jobs/types (dist/jobs/types once built). */
-export async function loadJobTypes(dir = new URL('./types/', import.meta.url)): Promise<JobRegistry> {
-  const registry = new JobRegistry();
+export async function loadJobTypes(opts: RegistryOptions & { dir?: URL } = {}): Promise<JobRegistry> {
+  const dir = opts.dir ?? new URL('./types/', import.meta.url);
+  const registry = new JobRegistry(opts);
   const files = (await readdir(dir)).filter((f) => /\.(js|ts|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort();
   for (const file of files) {
     const mod = (await import(new URL(file, dir).href)) as { default?: JobDefinition };

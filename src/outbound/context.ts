@@ -1,32 +1,19 @@
 /**
- * The process-wide outbound client, for code that runs outside a request and has no `app` at hand:
- * job handlers (src/jobs/types/*) receive only their payload and a JobContext. Installed by
- * outbound.plugin.ts; route code should use `app.outbound` instead.
+ * Outbound policy for job handlers: which hosts the `http` job may call. Handlers get the client
+ * itself as `ctx.http` (src/jobs/registry.ts: JobContext), never through a module-level global.
  */
-import type { HttpClient } from './http-client.js';
+import type { AppConfig } from '../config/load.js';
 
-export interface OutboundContext {
-  client: HttpClient;
-  /** Hosts the `http` job may call: host, host:port, `*.example.com` (subdomains) or `*` (any). */
-  jobAllowedHosts: readonly string[];
+/**
+ * Hosts the `http` job may call: host, host:port, `*.example.com` (subdomains) or `*` (any).
+ * API clients choose the URL: outside production any host, in production only the hosts listed in
+ * HTTP_JOB_ALLOWED_HOSTS (server-side request forgery: internal services, cloud metadata...).
+ */
+export function jobAllowedHosts(config: Pick<AppConfig, 'HTTP_JOB_ALLOWED_HOSTS' | 'NODE_ENV'>): readonly string[] {
+  return config.HTTP_JOB_ALLOWED_HOSTS ?? (config.NODE_ENV === 'production' ? [] : ['*']);
 }
 
-let current: OutboundContext | undefined;
-
-/** Install `ctx`; returns the function that uninstalls it (if it is still the installed one). */
-export function installOutbound(ctx: OutboundContext): () => void {
-  current = ctx;
-  return () => {
-    if (current === ctx) current = undefined;
-  };
-}
-
-export function outbound(): OutboundContext {
-  if (!current) throw new Error('the outbound HTTP client is not initialised (outbound.plugin.ts is not registered)');
-  return current;
-}
-
-/** True when `url`'s host matches one of `rules` (see OutboundContext.jobAllowedHosts). */
+/** True when `url`'s host matches one of `rules` (see jobAllowedHosts). */
 export function hostAllowed(url: URL, rules: readonly string[]): boolean {
   const hostname = url.hostname.toLowerCase();
   const host = url.host.toLowerCase();

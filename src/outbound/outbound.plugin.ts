@@ -3,14 +3,13 @@
  * one circuit breaker per target host. Breaker states appear in /health/details (stats
  * "outbound") and in metrics (circuit_breaker_state, circuit_breaker_opens_total); a breaker
  * opening is logged and raises an alert (alerts.plugin.ts listens to `app.outbound.breakers`).
- * Job handlers reach the same client through `outbound()` (src/outbound/context.ts).
+ * Job handlers get the same client as `ctx.http` (the queue plugin passes it to the Runner).
  */
 import fp from 'fastify-plugin';
 import { Counter, Gauge } from 'prom-client';
 import { buildInfo } from '../shared/build-info.js';
 import { BreakerRegistry, type BreakerState } from './breakers.js';
 import { HttpClient } from './http-client.js';
-import { installOutbound } from './context.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,12 +44,6 @@ export default fp(
     breakers.on('close', (b) => log.info(b, `circuit breaker for ${b.host} closed: calls flow again`));
 
     app.health.addStats('outbound', () => ({ ...client.stats, breakers: breakers.snapshot() }));
-
-    // The `http` job takes URLs from API clients: outside production any host, in production only
-    // the hosts listed (server-side request forgery: internal services, cloud metadata...).
-    const jobAllowedHosts = c.HTTP_JOB_ALLOWED_HOSTS ?? (c.NODE_ENV === 'production' ? [] : ['*']);
-    const uninstall = installOutbound({ client, jobAllowedHosts });
-    app.lifecycle.onShutdown('outbound', uninstall);
 
     const registers = [app.metrics.registry];
     new Gauge({

@@ -1,62 +1,69 @@
 /**
- * QUEUE_MAX_SIZE without a COUNT per submit. The waiting count is read at most once a second (one
- * shared query however many submits wait on it); in between, each admitted job adds one to it.
- * Completions are not subtracted, so between counts the figure only errs high: once it reaches
- * the limit every submit counts again (exactly what the limit needs), and the first count that
- * finds room lets submits through again. Other processes' submits show up at the next count.
+ * Capacity limits without a COUNT per submit. Each bound (the global ones, each owner's quotas)
+ * has an estimate: its last count, read at most once a second (one shared query however many
+ * submits wait on it), plus the jobs admitted since. Completions are not subtracted, so between
+ * counts the estimate only errs high: once it reaches the bound every submit counts again
+ * (exactly what the bound needs), and the first count that finds room lets submits through.
+ * Other processes' submits show up at the next count.
  */
-import { ServiceUnavailableError } from '../http/errors.js';
-
 const FRESH_MS = 1000;
+/** Owners tracked at once; the oldest estimates are dropped past it (they are recounted if needed). */
+const MAX_KEYS = 10_000;
+
+interface Estimate {
+  counted: number;
+  countedAt: number;
+  since: number;
+  counting: Promise<void> | null;
+}
 
 export class Capacity {
-  #counted = 0;
-  #countedAt = -Infinity;
-  #since = 0;
-  #counting: Promise<void> | null = null;
+  readonly #estimates = new Map<string, Estimate>();
 
-  constructor(
-    private readonly count: () => Promise<number>,
-    private readonly maxSize: number,
-  ) {}
-
-  /** Waiting jobs as far as this process knows (last count plus the jobs admitted since). */
-  get waiting(): number {
-    return this.#counted + this.#since;
+  /** The estimate for `key` (`count` reads the truth, bounded by `limit`); exact when near `limit`. */
+  async pending(key: string, limit: number, count: () => Promise<number>): Promise<number> {
+    let e = this.#estimates.get(key);
+    if (!e) {
+      if (this.#estimates.size >= MAX_KEYS) this.#estimates.delete(this.#estimates.keys().next().value!);
+      e = { counted: 0, countedAt: -Infinity, since: 0, counting: null };
+      this.#estimates.set(key, e);
+    }
+    if (Date.now() - e.countedAt > FRESH_MS || e.counted + e.since + 1 > limit) await this.#recount(e, count);
+    return e.counted + e.since;
   }
 
-  /** Room for one more job, or 503 QUEUE_FULL. Call before writing the job; `release` if the write failed. */
-  async admit(): Promise<void> {
-    if (Date.now() - this.#countedAt > FRESH_MS || this.waiting + 1 > this.maxSize) await this.recount();
-    if (this.waiting >= this.maxSize) throw new ServiceUnavailableError('Queue is at capacity', 5, 'QUEUE_FULL');
-    this.#since++;
+  /** A job was written: it counts against these bounds until their next count. */
+  admitted(keys: string[]): void {
+    for (const k of keys) {
+      const e = this.#estimates.get(k);
+      if (e) e.since++;
+    }
   }
 
-  release(): void {
-    this.#since = Math.max(0, this.#since - 1);
-  }
-
-  /** A fresh count (shared by every caller that asks while one is running). */
-  recount(): Promise<void> {
-    this.#counting ??= (async () => {
-      const before = this.#since;
-      try {
-        const n = await this.count();
-        // Jobs admitted while the count ran may be missing from it: keep them (erring high is safe).
-        this.#since = Math.max(0, this.#since - before);
-        this.#counted = n;
-        this.#countedAt = Date.now();
-      } finally {
-        this.#counting = null;
-      }
-    })();
-    return this.#counting;
+  /** The estimate for `key` as it stands (for stats), 0 when never counted. */
+  peek(key: string): number {
+    const e = this.#estimates.get(key);
+    return e ? e.counted + e.since : 0;
   }
 
   /** A count made elsewhere (the health check). */
-  set(n: number): void {
-    this.#counted = n;
-    this.#since = 0;
-    this.#countedAt = Date.now();
+  set(key: string, n: number): void {
+    this.#estimates.set(key, { counted: n, countedAt: Date.now(), since: 0, counting: null });
+  }
+
+  #recount(e: Estimate, count: () => Promise<number>): Promise<void> {
+    e.counting ??= (async () => {
+      const before = e.since;
+      try {
+        const n = await count();
+        // Jobs admitted while the count ran may be missing from it: keep them (erring high is safe).
+        e.since = Math.max(0, e.since - before);
+        e.counted = n;
+        e.countedAt = Date.now();
+      } finally {
+        e.counting = null;
+      }
+    })();
+    return e.counting;
   }
 }

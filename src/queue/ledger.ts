@@ -4,7 +4,8 @@
  * still to do, and the reconciler puts it back on a backend.
  *
  * Status: queued → active → completed | failed (an attempt failed, retry scheduled at run_at)
- * → active → ... → dead (attempts exhausted). An `active` row is claimed by a worker while its
+ * → active → ... → dead (attempts exhausted). queued/failed → cancelled (DELETE by its owner or an
+ * admin; a backend entry that comes up later is skipped by the claim). An `active` row is claimed by a worker while its
  * `updated_at` is fresher than the lease (the worker touches it while the handler runs); a stale
  * active row belongs to a worker that died and may be claimed again.
  */
@@ -15,6 +16,8 @@ import { Batcher } from './batcher.js';
 
 export type JobRow = Job;
 
+const PENDING: JobStatus[] = ['queued', 'failed'];
+
 export interface NewJob {
   id: string;
   type: string;
@@ -22,14 +25,17 @@ export interface NewJob {
   priority: number;
   maxAttempts: number;
   runAt: Date;
+  /** Scoped to the submitter (accept.ts: scopedKey). */
   idempotencyKey?: string;
+  /** Fingerprint of the request that carried the idempotency key (accept.ts: requestHash). */
+  requestHash?: string;
+  /** The submitting user; null for ADMIN_TOKEN and for code without an owner. */
+  ownerId?: string | null;
 }
 
 /** What a worker needs of a claimed job (the claim's RETURNING list: keep the two in step). */
 export type ClaimedJob = Pick<JobRow, 'id' | 'type' | 'payload' | 'attempts' | 'maxAttempts' | 'createdAt'>;
 const CLAIM_RETURNING = `id, type, payload, attempts, max_attempts AS "maxAttempts", created_at AS "createdAt"`;
-
-const PENDING: JobStatus[] = ['queued', 'failed'];
 
 /**
  * Claims and completions commit without waiting for the WAL flush (synchronous_commit off for that
@@ -53,6 +59,8 @@ const INSERT_COLUMNS: [string, string, (r: JobRow) => unknown][] = [
   ['max_attempts', 'int4', (r) => r.maxAttempts],
   ['run_at', 'timestamptz', (r) => r.runAt],
   ['idempotency_key', 'text', (r) => r.idempotencyKey],
+  ['request_hash', 'text', (r) => r.requestHash],
+  ['owner_id', 'uuid', (r) => r.ownerId],
   ['created_at', 'timestamptz', (r) => r.createdAt],
   ['updated_at', 'timestamptz', (r) => r.updatedAt],
 ];
@@ -75,6 +83,8 @@ export function rowOf(job: NewJob, now = new Date()): JobRow {
     result: null,
     lastError: null,
     idempotencyKey: job.idempotencyKey ?? null,
+    requestHash: job.requestHash ?? null,
+    ownerId: job.ownerId ?? null,
     createdAt: now,
     updatedAt: now,
     startedAt: null,
@@ -121,20 +131,36 @@ export class Ledger {
     return new Set(out.map((r) => r.id));
   }
 
+  /**
+   * Pending jobs (queued or awaiting a retry) that are due now, or (`delayed`) due later; only
+   * `ownerId`'s when given. Counted up to `limit` so the cost is bounded (the indexes on
+   * (status, run_at) and (owner_id, status, run_at) answer it). `sql`: a caller's transaction.
+   */
+  async countPending(opts: { ownerId?: string; delayed: boolean; limit: number }, sql: Sql = this.sql): Promise<number> {
+    const owner = opts.ownerId !== undefined;
+    const text =
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM jobs WHERE status IN ('queued', 'failed') AND run_at ${opts.delayed ? '>' : '<='} $2` +
+      `${owner ? ' AND owner_id = $3' : ''} LIMIT $1) t`;
+    const values = [opts.limit, new Date(), ...(owner ? [opts.ownerId] : [])];
+    const [row] = await sql<{ n: number }>({ name: `jobs_count_${opts.delayed ? 'later' : 'due'}${owner ? '_owner' : ''}`, text, values });
+    return row?.n ?? 0;
+  }
+
+  /** A queued, delayed or retry-waiting job → cancelled. Null when it is not pending (or does not exist). */
+  async cancel(id: string): Promise<JobRow | null> {
+    const rows = await this.db.job.updateManyAndReturn({
+      where: { id, status: { in: PENDING } },
+      data: { status: 'cancelled', finishedAt: new Date() },
+    });
+    return rows[0] ?? null;
+  }
+
   get(id: string): Promise<JobRow | null> {
     return this.db.job.findUnique({ where: { id } });
   }
 
   byIdempotencyKey(key: string): Promise<JobRow | null> {
     return this.db.job.findUnique({ where: { idempotencyKey: key } });
-  }
-
-  /** Jobs waiting (queued, delayed, or awaiting a retry), counted up to `limit` so the cost is bounded. */
-  async countWaiting(limit: number): Promise<number> {
-    // COUNT over a LIMITed subquery: the index on (status, run_at) answers it without reading rows.
-    const text = `SELECT count(*)::int AS n FROM (SELECT 1 FROM jobs WHERE status IN ('queued', 'failed') LIMIT $1) t`;
-    const [row] = await this.sql<{ n: number }>({ name: 'jobs_count_waiting', text, values: [limit] });
-    return row?.n ?? 0;
   }
 
   /**
@@ -249,7 +275,9 @@ export class Ledger {
 
   /** Delete finished rows older than `before`; returns how many. */
   async purge(before: Date): Promise<number> {
-    const { count } = await this.db.job.deleteMany({ where: { status: { in: ['completed', 'dead'] }, finishedAt: { lt: before } } });
+    const { count } = await this.db.job.deleteMany({
+      where: { status: { in: ['completed', 'dead', 'cancelled'] }, finishedAt: { lt: before } },
+    });
     return count;
   }
 }

@@ -34,12 +34,18 @@ export default fp<QueuePluginOptions>(
     const workers = opts.role === 'worker' || c.RUN_WORKERS;
     const queue = new WorkQueue(
       new Ledger(app.db, app.sql),
-      await loadJobTypes(),
+      await loadJobTypes({ demoJobs: c.DEMO_JOBS ?? c.NODE_ENV !== 'production' }),
       app.redis,
       (fn) => app.dbGuard(() => fn()),
       {
+        services: { db: app.db, http: app.outbound, config: c },
         concurrency: c.QUEUE_CONCURRENCY,
         maxSize: c.QUEUE_MAX_SIZE,
+        maxDelayed: c.QUEUE_MAX_DELAYED,
+        maxWaitingPerOwner: c.QUEUE_MAX_WAITING_PER_OWNER,
+        maxDelayedPerOwner: c.QUEUE_MAX_DELAYED_PER_OWNER,
+        maxDelayMs: c.QUEUE_MAX_DELAY_MS,
+        maxPayloadBytes: c.QUEUE_MAX_PAYLOAD_BYTES,
         timeoutMs: c.QUEUE_TIMEOUT_MS,
         maxAttempts: c.QUEUE_MAX_ATTEMPTS,
         backoffMs: c.QUEUE_BACKOFF_MS,
@@ -70,5 +76,5 @@ export default fp<QueuePluginOptions>(
       queue.drain((drainStartedAt ?? Date.now()) + c.SHUTDOWN_TIMEOUT_MS - reserveMs(c.SHUTDOWN_TIMEOUT_MS)),
     );
   },
-  { name: 'queue', dependencies: ['config', 'lifecycle', 'health', 'database', 'redis'] },
+  { name: 'queue', dependencies: ['config', 'lifecycle', 'health', 'database', 'redis', 'outbound'] },
 );

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import { backoffDelay, retrying } from '../shared/backoff.js';
 import { settlesWithin, withTimeout } from '../shared/timeout.js';
-import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRegistry, JobServices } from '../jobs/registry.js';
 import type { ClaimedJob, Ledger } from './ledger.js';
 
 export type Outcome =
@@ -36,6 +36,8 @@ export interface JobEvent {
 }
 
 export interface RunnerOptions {
+  /** Handed to every handler in its JobContext (database, outbound HTTP client, config). */
+  services: JobServices;
   timeoutMs: number;
   backoffMs: number;
   leaseMs: number;
@@ -129,7 +131,14 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
       const result = await withTimeout(
         timeoutMs,
         (signal) =>
-          definition.handler(row.payload as never, { signal, attempt: row.attempts, maxAttempts: row.maxAttempts, jobId: row.id, log }),
+          definition.handler(row.payload as never, {
+            ...this.opts.services,
+            signal,
+            attempt: row.attempts,
+            maxAttempts: row.maxAttempts,
+            jobId: row.id,
+            log,
+          }),
         `Timed out after ${timeoutMs} ms`,
         controller.signal,
       );

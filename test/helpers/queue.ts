@@ -42,13 +42,14 @@ export async function buildQueueApp(env: Record<string, string | undefined> = {}
   return app;
 }
 
+/** POST /api/v1/jobs, as the operator (ADMIN_TOKEN) unless `headers` carry another authorization. */
 export async function submit(app: FastifyInstance, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/api/v1/jobs', payload: body, headers });
+  return app.inject({ method: 'POST', url: '/api/v1/jobs', payload: body, headers: { ...admin, ...headers } });
 }
 
 /** Submit and expect 202; returns the job id. */
-export async function accept(app: FastifyInstance, body: Record<string, unknown>): Promise<string> {
-  const res = await submit(app, body);
+export async function accept(app: FastifyInstance, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
+  const res = await submit(app, body, headers);
   if (res.statusCode !== 202) throw new Error(`expected 202, got ${res.statusCode}: ${res.body}`);
   return (res.json() as { id: string }).id;
 }
@@ -79,6 +80,7 @@ export function gate(app: FastifyInstance, type = 'gate') {
     defineJob({
       type,
       description: 'test: waits for the gate',
+      public: true,
       payload: Type.Object({}),
       handler: async (_p, { signal }) => {
         await Promise.race([opened, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))]);

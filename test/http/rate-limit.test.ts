@@ -133,9 +133,11 @@ test('X-Forwarded-For decides the client only when TRUST_PROXY is on', async (t)
 });
 
 test('POST /api/v1/jobs has its own, tighter limit', async (t) => {
-  const app = await build(t, { RATE_LIMIT_MAX: '100', RATE_LIMIT_JOBS_MAX: '2' }, { configure: withPing });
+  const token = 'test-admin-token-0123456789abcdef';
+  const app = await build(t, { RATE_LIMIT_MAX: '100', RATE_LIMIT_JOBS_MAX: '2', ADMIN_TOKEN: token }, { configure: withPing });
   // Invalid bodies: the limit is checked before anything else, so no job is created.
-  const post = () => app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { type: 'no-such-type', payload: {} } });
+  const post = () =>
+    app.inject({ method: 'POST', url: '/api/v1/jobs', headers: { authorization: `Bearer ${token}` }, payload: { type: 'no-such-type', payload: {} } });
   const first = await post();
   assert.equal(first.statusCode, 400);
   assert.equal(first.headers['ratelimit-limit'], '2');

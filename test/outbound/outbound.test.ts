@@ -18,6 +18,7 @@ import { hostAllowed } from '../../src/outbound/context.js';
 import { runWithRequestId } from '../../src/http/request-context.js';
 import httpJob from '../../src/jobs/types/http.js';
 import type { JobContext } from '../../src/jobs/registry.js';
+import type { FastifyInstance } from 'fastify';
 
 const ADMIN = 'a'.repeat(32);
 
@@ -285,8 +286,9 @@ test('breaker states in /health/details and /metrics', async (t) => {
   assert.match(metrics.body, new RegExp(`circuit_breaker_opens_total\\{target="${host}"\\} 1`));
 });
 
-function jobCtx(jobId: string, signal = new AbortController().signal): JobContext {
-  return { signal, attempt: 1, maxAttempts: 3, jobId, log: { child: () => ({}) } as never };
+/** The context the Runner gives a handler: the app's services (no globals) plus the attempt's own. */
+function jobCtx(app: FastifyInstance, jobId: string, signal = new AbortController().signal): JobContext {
+  return { db: app.db, http: app.outbound, config: app.config, signal, attempt: 1, maxAttempts: 3, jobId, log: { child: () => ({}) } as never };
 }
 
 test('http job: calls through the outbound client with the job id, fails on non-2xx, respects the host allow-list', async (t) => {
@@ -297,9 +299,9 @@ test('http job: calls through the outbound client with the job id, fails on non-
         : res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(5000))),
   );
   t.after(() => srv.close());
-  await build(t, { OUTBOUND_RETRIES: '1', OUTBOUND_BREAKER_THRESHOLD: '50' });
+  const app = await build(t, { OUTBOUND_RETRIES: '1', OUTBOUND_BREAKER_THRESHOLD: '50' });
 
-  const result = (await httpJob.handler({ url: `${srv.url}/ok`, method: 'GET' }, jobCtx('job-1'))) as Record<string, unknown>;
+  const result = (await httpJob.handler({ url: `${srv.url}/ok`, method: 'GET' }, jobCtx(app, 'job-1'))) as Record<string, unknown>;
   assert.equal(result.status, 200);
   assert.equal(result.attempts, 1);
   assert.equal(result.contentType, 'text/plain');
@@ -309,7 +311,7 @@ test('http job: calls through the outbound client with the job id, fails on non-
   assert.equal(got.headers['x-request-id'], 'job-1');
   assert.equal(got.headers['idempotency-key'], 'job-1');
 
-  await assert.rejects(httpJob.handler({ url: `${srv.url}/fail`, method: 'POST' }, jobCtx('job-2')), {
+  await assert.rejects(httpJob.handler({ url: `${srv.url}/fail`, method: 'POST' }, jobCtx(app, 'job-2')), {
     message: `POST ${srv.url}/fail answered 500: boom`,
   });
   assert.equal(srv.received.filter((r) => r.url === '/fail').length, 1); // POST: not retried by the client
@@ -317,12 +319,12 @@ test('http job: calls through the outbound client with the job id, fails on non-
   srv.respondWith(
     (req, res) => void (req.url === '/moved' ? res.writeHead(302, { location: 'http://169.254.169.254/latest/' }).end() : res.end('x')),
   );
-  await assert.rejects(httpJob.handler({ url: `${srv.url}/moved`, method: 'GET' }, jobCtx('job-5')), {
+  await assert.rejects(httpJob.handler({ url: `${srv.url}/moved`, method: 'GET' }, jobCtx(app, 'job-5')), {
     message: `GET ${srv.url}/moved answered 302 (redirect to http://169.254.169.254/latest/ not followed)`,
   });
 
   const port = await freePort();
-  await assert.rejects(httpJob.handler({ url: `http://127.0.0.1:${port}/`, method: 'GET' }, jobCtx('job-3')), {
+  await assert.rejects(httpJob.handler({ url: `http://127.0.0.1:${port}/`, method: 'GET' }, jobCtx(app, 'job-3')), {
     message: `GET http://127.0.0.1:${port}/ unreachable (ECONNREFUSED)`,
   });
 });
@@ -330,8 +332,8 @@ test('http job: calls through the outbound client with the job id, fails on non-
 test('http job: in production only HTTP_JOB_ALLOWED_HOSTS may be called', async (t) => {
   const srv = await httpReceiver();
   t.after(() => srv.close());
-  await build(t, { NODE_ENV: 'production', CORS_ORIGINS: 'https://example.com' });
-  await assert.rejects(httpJob.handler({ url: `${srv.url}/`, method: 'GET' }, jobCtx('job-4')), {
+  const app = await build(t, { NODE_ENV: 'production', CORS_ORIGINS: 'https://example.com' });
+  await assert.rejects(httpJob.handler({ url: `${srv.url}/`, method: 'GET' }, jobCtx(app, 'job-4')), {
     message: `host "127.0.0.1:${srv.port}" is not allowed by HTTP_JOB_ALLOWED_HOSTS`,
   });
   assert.equal(srv.received.length, 0);

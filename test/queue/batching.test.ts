@@ -42,23 +42,29 @@ test('Batcher: one batch per loop turn, answers in order, failures per item or p
   assert.equal(await b.push(6), 12, 'the next batch is unaffected');
 });
 
-test('Capacity: one COUNT for many submits far from the limit, a COUNT for each at it', async () => {
+test('Capacity: one COUNT for many submits far from a bound, a COUNT for each at it; bounds apart', async () => {
   let waiting = 0;
   let counts = 0;
-  const cap = new Capacity(async () => (counts++, waiting), 5);
-  for (let i = 0; i < 3; i++) await cap.admit();
+  const cap = new Capacity();
+  const count = async () => (counts++, waiting);
+  const admit = async (key = 'due:*', limit = 5) => {
+    if ((await cap.pending(key, limit, count)) >= limit) throw new Error('full');
+    cap.admitted([key]);
+  };
+  for (let i = 0; i < 3; i++) await admit();
   assert.equal(counts, 1, 'counted once, then estimated');
-  assert.equal(cap.waiting, 3);
+  assert.equal(cap.peek('due:*'), 3);
   waiting = 5;
-  await cap.admit();
-  await cap.admit(); // the estimate (5) reaches the limit: from here every submit counts
+  await admit();
+  await admit(); // the estimate (5) reaches the bound: from here every submit counts
   assert.equal(counts, 1);
-  await assert.rejects(cap.admit(), (err: Error & { code?: string }) => err.code === 'QUEUE_FULL');
+  await assert.rejects(admit(), /full/);
   assert.equal(counts, 2);
   waiting = 2; // jobs finished meanwhile: the next count finds room
-  await cap.admit();
-  cap.release();
-  assert.equal(cap.waiting, 2);
+  await admit();
+  assert.equal(counts, 3);
+  await admit('due:owner-1'); // another bound has its own estimate
+  assert.equal(cap.peek('due:owner-1'), 3, 'its count (2) plus the job admitted');
 });
 
 const ENGINES = [
@@ -115,6 +121,24 @@ for (const engine of ENGINES) {
       },
     );
 
+    await t.test('inside a caller transaction: the row commits with it and is gone with a rollback', async () => {
+      const ok = await app.queue.transaction(async (tx) =>
+        app.queue.enqueue({ type: 'echo', payload: { n: 1 } }, { tx, ownerId: randomUUID() }),
+      );
+      assert.equal(ok.created, true);
+      assert.equal((await ledger.get(ok.job.id))?.ownerId, ok.job.ownerId);
+      let id = '';
+      await assert.rejects(
+        app.queue.transaction(async (tx) => {
+          id = (await app.queue.enqueue({ type: 'echo', payload: { n: 2 } }, { tx })).job.id;
+          assert.ok(await tx.job.findUnique({ where: { id } }), 'visible inside the transaction');
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      assert.equal(await ledger.get(id), null);
+    });
+
     await t.test('claims made together: each pending job once, finished and unknown ones null', async () => {
       const [a, b, c] = [newRow(), newRow(), newRow()];
       await ledger.insertMany([a, b, c]);
@@ -167,20 +191,27 @@ for (const engine of ENGINES) {
       assert.equal(events.filter((e) => e.kind === 'failed' && e.ev.id === dead.id).length, 1);
     });
 
-    await t.test('two submits with one Idempotency-Key in one go: one job, a 202 and a 200', async () => {
-      const headers = { 'idempotency-key': `batch-${randomUUID()}` };
-      const res = await Promise.all([
-        submit(app, { type: 'echo', payload: { n: 1 } }, headers),
-        submit(app, { type: 'echo', payload: { n: 2 } }),
-        submit(app, { type: 'echo', payload: { n: 3 } }, headers),
-      ]);
-      assert.deepEqual(res.map((r) => r.statusCode).sort(), [200, 202, 202]);
-      const keyed = [res[0]!.json(), res[2]!.json()];
-      assert.equal(keyed[0].id, keyed[1].id);
-      assert.equal(await app.db.job.count({ where: { idempotencyKey: headers['idempotency-key'] } }), 1);
-      await waitIdle(app);
-      assert.equal(events.filter((e) => e.kind === 'completed' && e.ev.id === keyed[0].id).length, 1);
-    });
+    await t.test(
+      'two submits with one Idempotency-Key in one go: one job; the second is told it is in progress, then replayed',
+      async () => {
+        const headers = { 'idempotency-key': `batch-${randomUUID()}` };
+        const body = { type: 'echo', payload: { n: 1 } };
+        const res = await Promise.all([
+          submit(app, body, headers),
+          submit(app, { type: 'echo', payload: { n: 2 } }),
+          submit(app, body, headers),
+        ]);
+        assert.deepEqual(res.map((r) => r.statusCode).sort(), [202, 202, 409]);
+        assert.equal(res.find((r) => r.statusCode === 409)!.json().code, 'IDEMPOTENCY_KEY_IN_PROGRESS');
+        const first = res.find((r, i) => i !== 1 && r.statusCode === 202)!.json();
+        assert.equal(await app.db.job.count({ where: { idempotencyKey: { endsWith: headers['idempotency-key'] } } }), 1);
+        const replay = await submit(app, body, headers);
+        assert.equal(replay.statusCode, 200);
+        assert.equal(replay.json().id, first.id);
+        await waitIdle(app);
+        assert.equal(events.filter((e) => e.kind === 'completed' && e.ev.id === first.id).length, 1);
+      },
+    );
 
     await t.test('priorities and delays in one batch: higher first, the delayed one not before its runAt', async () => {
       busy.reset();

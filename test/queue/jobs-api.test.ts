@@ -47,23 +47,23 @@ test('jobs API', async (t) => {
 
   await t.test('GET: 404 for an unknown id, 400 for a malformed one', async () => {
     const id = randomUUID();
-    const res = await app.inject({ url: `/api/v1/jobs/${id}` });
+    const res = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().message, `Job ${id} not found`);
-    const bad = await app.inject({ url: '/api/v1/jobs/not-a-uuid' });
+    const bad = await app.inject({ url: '/api/v1/jobs/not-a-uuid', headers: admin });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().details[0].field, 'params.id');
   });
 
   await t.test('GET: a finished job is served from the cache', async () => {
     const blocked = await accept(app, { type: 'echo', payload: {}, delayMs: 60_000 });
-    const pending = await app.inject({ url: `/api/v1/jobs/${blocked}` });
-    const again = await app.inject({ url: `/api/v1/jobs/${blocked}` });
+    const pending = await app.inject({ url: `/api/v1/jobs/${blocked}`, headers: admin });
+    const again = await app.inject({ url: `/api/v1/jobs/${blocked}`, headers: admin });
     assert.deepEqual([pending.headers['x-cache'], again.headers['x-cache']], ['miss', 'miss'], 'unfinished jobs are never cached');
     const id = await accept(app, { type: 'echo', payload: { x: 1 } });
     await waitStatus(app, id, ['completed']);
-    const first = await app.inject({ url: `/api/v1/jobs/${id}` });
-    const second = await app.inject({ url: `/api/v1/jobs/${id}` });
+    const first = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
+    const second = await app.inject({ url: `/api/v1/jobs/${id}`, headers: admin });
     assert.equal(first.headers['x-cache'], 'miss');
     assert.equal(second.headers['x-cache'], 'hit');
     assert.deepEqual(second.json(), first.json());

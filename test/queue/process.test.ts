@@ -28,14 +28,14 @@ type JobBody = { id: string; status: string; attempts: number };
 async function post(p: Proc, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as JobBody };
 }
 
 async function getJob(p: Proc, id: string): Promise<JobBody> {
-  const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs/${id}`);
+  const res = await fetch(`http://127.0.0.1:${p.port}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (res.status !== 200) throw new Error(`GET ${id}: ${res.status}`);
   return (await res.json()) as JobBody;
 }

@@ -31,6 +31,7 @@ test('redis lost and back while jobs flow: nothing lost, nothing twice, back on 
     defineJob({
       type: 'count',
       description: 'test: counts runs',
+      public: true,
       payload: Type.Object({}),
       handler: async (_p, { jobId }) => {
         runs.set(jobId, (runs.get(jobId) ?? 0) + 1);

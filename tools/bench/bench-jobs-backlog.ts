@@ -36,6 +36,7 @@ export async function backlogDrain(opts: {
     RATE_LIMIT_ENABLED: 'false',
     LOAD_SHEDDING_ENABLED: 'false',
     CORS_ORIGINS: 'https://bench.example',
+    DEMO_JOBS: 'true',
     ...opts.env,
   };
   const api = await buildApp(testConfig({ ...base, RUN_WORKERS: 'false' }));
@@ -45,7 +46,7 @@ export async function backlogDrain(opts: {
   const submitter = async () => {
     while (next < opts.jobs) {
       next++;
-      await api.queue.submit({ type: 'echo', payload: { n: next } });
+      await api.queue.submit({ type: 'echo', payload: { n: next } }, { kind: 'operator' });
     }
   };
   await Promise.all(Array.from({ length: 200 }, submitter));

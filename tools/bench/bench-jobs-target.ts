@@ -120,10 +120,14 @@ export async function load(
   url: string,
   seconds: number,
   connections: number,
+  token: string,
 ): Promise<{ requests: number; non2xx: number; errors: number; p99Ms: number }> {
   if (WRK) {
     luaScript ??= join(mkdtempSync(join(tmpdir(), 'bench-jobs-')), 'post.lua');
-    writeFileSync(luaScript, `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+    writeFileSync(
+      luaScript,
+      `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${token}"\n`,
+    );
     const r = spawnSync(WRK, ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', luaScript, url], {
       encoding: 'utf8',
       timeout: (seconds + 10) * 1000,
@@ -146,7 +150,7 @@ export async function load(
     duration: seconds,
     method: 'POST',
     body: BODY,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
   });
   return { requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, p99Ms: r.latency.p99 };
 }

@@ -57,6 +57,7 @@ const APP_ENV: Record<string, string> = {
   CORS_ORIGINS: 'https://app.example.com',
   ADMIN_TOKEN: randomBytes(24).toString('hex'),
   MIGRATE_ON_BOOT: 'true',
+  DEMO_JOBS: 'true',
   RATE_LIMIT_ENABLED: 'true',
   RATE_LIMIT_MAX: '100000000',
   RATE_LIMIT_JOBS_MAX: '100000000',
@@ -80,7 +81,7 @@ async function window(t: Target, seconds = DURATION_S): Promise<Sample> {
   const c0 = await counts(t);
   const cpu0 = cpuSeconds(t);
   const t0 = performance.now();
-  const l = await load(t.url, seconds, CONNECTIONS);
+  const l = await load(t.url, seconds, CONNECTIONS, APP_ENV.ADMIN_TOKEN!);
   const tLoad = performance.now();
   const c1 = await counts(t);
   let c = c1;

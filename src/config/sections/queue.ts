@@ -10,6 +10,23 @@ export const queue = section(
     QUEUE_MAX_SIZE: env(int(1).prefault('100'), {
       doc: 'Jobs allowed to wait (queued, delayed or awaiting a retry) before POST /api/v1/jobs answers 503.',
     }),
+    QUEUE_MAX_DELAYED: env(int(1).prefault('1000'), {
+      doc: 'Delayed jobs (runAt in the future) allowed in the ledger before a delayed submission answers 503; they do not count towards QUEUE_MAX_SIZE, so they cannot starve immediate jobs.',
+    }),
+    QUEUE_MAX_WAITING_PER_OWNER: env(int(1).prefault('20'), {
+      doc: 'Immediate jobs one user may have waiting before their next submission answers 429 (admins and ADMIN_TOKEN are exempt).',
+    }),
+    QUEUE_MAX_DELAYED_PER_OWNER: env(int(1).prefault('20'), {
+      doc: 'Delayed jobs one user may have waiting before their next delayed submission answers 429 (admins and ADMIN_TOKEN are exempt).',
+    }),
+    QUEUE_MAX_DELAY_MS: env(int(0).prefault('86400000'), { doc: 'Longest `delayMs` a submission may ask for; longer answers 400.' }),
+    QUEUE_MAX_PAYLOAD_BYTES: env(int(2).prefault('65536'), {
+      doc: "Largest job payload (as JSON) accepted; larger answers 413 before anything is stored.",
+    }),
+    DEMO_JOBS: env(bool().optional(), {
+      doc: 'Clients may submit the demo job types (echo, sleep, flaky, http). Jobs already accepted run either way.',
+      defaultText: 'true outside production, else false',
+    }),
     QUEUE_TIMEOUT_MS: env(int(1).prefault('60000'), { doc: "Per-attempt deadline; the handler's AbortSignal fires at it." }),
     QUEUE_MAX_ATTEMPTS: env(int(1, 100).prefault('3'), { doc: 'Attempts per job unless the request says otherwise (maxAttempts).' }),
     QUEUE_BACKOFF_MS: env(int(0).prefault('1000'), { doc: 'First retry delay; doubles per attempt, capped at 10 minutes.' }),

@@ -4,6 +4,8 @@ import { defineJob } from '../registry.js';
 
 export default defineJob({
   type: 'echo',
+  public: true,
+  demo: true,
   description: 'Returns its payload as the result',
   payload: Type.Unknown(),
   handler: async (payload) => payload,

@@ -8,6 +8,8 @@ import { defineJob } from '../registry.js';
 
 export default defineJob({
   type: 'flaky',
+  public: true,
+  demo: true,
   description: 'Fails the first `failTimes` attempts, then succeeds',
   payload: Type.Object({ failTimes: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
   handler: async ({ failTimes }, { attempt }) => {

@@ -10,7 +10,7 @@
  */
 import { Type } from 'typebox';
 import { defineJob } from '../registry.js';
-import { hostAllowed, outbound } from '../../outbound/context.js';
+import { hostAllowed, jobAllowedHosts } from '../../outbound/context.js';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnreachableError } from '../../outbound/errors.js';
 import { IDEMPOTENT_METHODS } from '../../outbound/retry.js';
 
@@ -34,6 +34,8 @@ async function preview(res: Response): Promise<string> {
 
 export default defineJob({
   type: 'http',
+  public: true,
+  demo: true,
   description: 'Calls `url` with `method` (default GET) through the outbound HTTP client',
   payload: Type.Object(
     {
@@ -53,15 +55,14 @@ export default defineJob({
     { additionalProperties: false },
   ),
   handler: async ({ url, method = 'GET' }, ctx) => {
-    const { client, jobAllowedHosts } = outbound();
     const target = new URL(url);
-    if (!hostAllowed(target, jobAllowedHosts)) {
+    if (!hostAllowed(target, jobAllowedHosts(ctx.config))) {
       throw new Error(`host "${target.host}" is not allowed by HTTP_JOB_ALLOWED_HOSTS`);
     }
     const t0 = performance.now();
     let res;
     try {
-      res = await client.request(target, {
+      res = await ctx.http.request(target, {
         method,
         signal: ctx.signal,
         requestId: ctx.jobId,

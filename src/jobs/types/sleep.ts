@@ -5,6 +5,8 @@ import { defineJob } from '../registry.js';
 
 export default defineJob({
   type: 'sleep',
+  public: true,
+  demo: true,
   description: 'Waits for `ms` milliseconds; honours the abort signal',
   payload: Type.Object({ ms: Type.Integer({ minimum: 0, maximum: 3_600_000 }) }, { additionalProperties: false }),
   handler: async ({ ms }, { signal }) => {
