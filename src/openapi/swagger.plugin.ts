@@ -47,7 +47,7 @@ export default fp(
         ],
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An access token from POST /api/v1/auth/login, ADMIN_TOKEN (operators, automation) or METRICS_TOKEN (/metrics)' },
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (admin endpoints) or METRICS_TOKEN (/metrics)' },
           },
         },
       },

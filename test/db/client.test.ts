@@ -97,6 +97,8 @@ for (const kind of KINDS) {
         result: { sent: true },
         lastError: 'timeout; retrying',
         idempotencyKey: `key-${id}`,
+        requestHash: 'fingerprint',
+        ownerId: randomUUID(),
         startedAt: new Date('2026-01-02T03:04:06.001Z'),
         finishedAt: new Date('2026-01-02T03:04:07.999Z'),
       };

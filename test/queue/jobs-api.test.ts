@@ -114,9 +114,10 @@ test('jobs API', async (t) => {
   await t.test('OpenAPI documents every jobs route with tags, summary and error responses', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, { tags: string[]; summary: string; responses: Record<string, unknown> }>> };
     const routes = [
-      ['/api/v1/jobs', 'post', ['202', '200', '400', '503']],
+      ['/api/v1/jobs', 'post', ['202', '200', '400', '401', '409', '413', '422', '429', '503']],
       ['/api/v1/jobs', 'get', ['200', '401']],
-      ['/api/v1/jobs/{id}', 'get', ['200', '404']],
+      ['/api/v1/jobs/{id}', 'get', ['200', '401', '404']],
+      ['/api/v1/jobs/{id}', 'delete', ['200', '401', '404', '409']],
       ['/api/v1/jobs/{id}/retry', 'post', ['200', '404', '409']],
     ] as const;
     for (const [path, method, statuses] of routes) {
@@ -124,6 +125,7 @@ test('jobs API', async (t) => {
       assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
       assert.deepEqual(op.tags, ['jobs']);
       assert.ok(op.summary);
+      assert.deepEqual((op as { security?: unknown }).security, [{ bearerAuth: [] }], `${method.toUpperCase()} ${path} names its security`);
       for (const s of statuses) assert.ok(op.responses[s], `${method.toUpperCase()} ${path} documents ${s}`);
     }
   });

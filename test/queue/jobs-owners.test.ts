@@ -170,3 +170,38 @@ for (const kind of ['embedded', 'postgres'] as const) {
     assert.equal((await submit(app, later, slowKey)).statusCode, 200, 'once done: the original job');
   });
 }
+
+test('postgres: two processes, one Idempotency-Key at the same moment: one job, the other request 409 (the unique index decides)', async (t) => {
+  if (!(await needs(t, 'postgres'))) return;
+  const env = { JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: await tempDatabase(t, 'railfast_jobs'), MIGRATE_ON_BOOT: 'true' };
+  const a = await buildQueueApp(env);
+  t.after(() => a.close());
+  const b = await buildQueueApp(env);
+  t.after(() => b.close());
+  const headers = { 'idempotency-key': 'twice' };
+
+  // A has checked the key (unused) and is about to write; B gets there first.
+  const insertMany = a.queue.ledger.insertMany.bind(a.queue.ledger);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  a.queue.ledger.insertMany = async (...args: Parameters<typeof insertMany>) => {
+    entered();
+    await held;
+    return insertMany(...args);
+  };
+  const first = submit(a, later, headers);
+  await inside;
+  const second = await submit(b, later, headers);
+  assert.equal(second.statusCode, 202);
+  release();
+  const late = await first;
+  assert.equal(late.statusCode, 409);
+  assert.equal(late.json().code, 'IDEMPOTENCY_KEY_IN_PROGRESS');
+  a.queue.ledger.insertMany = insertMany;
+  const again = await submit(a, later, headers);
+  assert.equal(again.statusCode, 200);
+  assert.equal(again.json().id, second.json().id);
+  assert.equal(await a.db.job.count(), 1);
+});

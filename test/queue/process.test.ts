@@ -20,6 +20,8 @@ const BASE_ENV = {
   RATE_LIMIT_ENABLED: 'false',
   LOAD_SHEDDING_ENABLED: 'false',
   ADMIN_TOKEN,
+  // Production mode: the demo job types are off unless switched on.
+  DEMO_JOBS: 'true',
 };
 const BOOT_MS = 30_000;
 
@@ -84,7 +86,7 @@ test('crash: 20 accepted sleep jobs, SIGKILL, restart: all 20 complete', async (
     30_000,
     200,
   );
-  const replay = await post(second, { type: 'echo', payload: { k: 2 } }, { 'idempotency-key': 'crash-test-key' });
+  const replay = await post(second, { type: 'echo', payload: { k: 1 } }, { 'idempotency-key': 'crash-test-key' });
   assert.equal(replay.status, 200);
   assert.equal(replay.body.id, keyed.body.id);
   second.child.kill('SIGTERM');

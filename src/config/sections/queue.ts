@@ -8,7 +8,7 @@ export const queue = section(
       doc: 'Jobs handled at once per process. Handlers mostly wait on I/O; more slots also let claims and completions share a statement.',
     }),
     QUEUE_MAX_SIZE: env(int(1).prefault('100'), {
-      doc: 'Jobs allowed to wait (queued, delayed or awaiting a retry) before POST /api/v1/jobs answers 503.',
+      doc: 'Jobs due now (queued, or awaiting a retry that is due) allowed to wait before POST /api/v1/jobs answers 503 QUEUE_FULL; delayed jobs have their own bound, QUEUE_MAX_DELAYED.',
     }),
     QUEUE_MAX_DELAYED: env(int(1).prefault('1000'), {
       doc: 'Delayed jobs (runAt in the future) allowed in the ledger before a delayed submission answers 503; they do not count towards QUEUE_MAX_SIZE, so they cannot starve immediate jobs.',

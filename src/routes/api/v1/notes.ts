@@ -6,7 +6,9 @@
  *   PATCH  /notes/:id      change title and/or body
  *   DELETE /notes/:id      delete (204)
  * Every route needs a signed-in user (app.authenticate); another user's note answers 404, as if it
- * did not exist. A fork's own resource follows the same pattern: docs/GUIDE.md.
+ * did not exist. Creating or changing a note enqueues the internal `note-stats` job in the same
+ * transaction (app.queue.transaction): both are saved or neither is. A fork's own resource follows
+ * the same pattern: docs/GUIDE.md.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../../generated/prisma/client.js';
@@ -56,7 +58,15 @@ const notes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const principal = request.principal!;
       if (principal.kind !== 'user') throw new HttpError(403, 'Notes belong to users: sign in as one', { code: 'FORBIDDEN' });
-      const note = await app.dbGuard((db) => db.note.create({ data: { ...request.body, ownerId: principal.id } }), { retry: false });
+      const note = await app.dbGuard(
+        () =>
+          app.queue.transaction(async (tx) => {
+            const created = await tx.note.create({ data: { ...request.body, ownerId: principal.id } });
+            await app.queue.enqueue({ type: 'note-stats', payload: { noteId: created.id } }, { tx, ownerId: principal.id });
+            return created;
+          }),
+        { retry: false },
+      );
       return reply.code(201).header('location', `${app.prefix}/notes/${note.id}`).send(toDto(note));
     },
   );
@@ -115,10 +125,15 @@ const notes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      const note = await app.dbGuard(async (db) => {
-        const { count } = await db.note.updateMany({ where: { id, ...visibleTo(request.principal!) }, data: request.body });
-        return count ? db.note.findUnique({ where: { id } }) : null;
-      });
+      const note = await app.dbGuard(() =>
+        app.queue.transaction(async (tx) => {
+          const { count } = await tx.note.updateMany({ where: { id, ...visibleTo(request.principal!) }, data: request.body });
+          if (!count) return null;
+          const updated = await tx.note.findUnique({ where: { id } });
+          await app.queue.enqueue({ type: 'note-stats', payload: { noteId: id } }, { tx, ownerId: updated?.ownerId });
+          return updated;
+        }),
+      );
       if (!note) throw notFound(id);
       return toDto(note);
     },
