@@ -20,7 +20,7 @@ import { reconcile, toEntry } from './reconciler.js';
 import { acceptJob, inProgress, scopedKey, type AcceptLimits, type Guard, type JobStore, type Origin, type SubmitInput } from './accept.js';
 import { rowOf, type NewJob } from './ledger.js';
 import { Capacity } from './capacity.js';
-import { Intake } from './intake.js';
+import { GroupCommit } from './group-commit.js';
 import { prismaSql, type Sql } from '../db/sql.js';
 import { HttpError } from '../http/errors.js';
 import type { Principal } from '../auth/principal.js';
@@ -56,7 +56,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #intake = true;
   #closed = false;
   readonly #capacity: Capacity;
-  readonly #writer: Intake;
+  readonly #writer: GroupCommit;
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
@@ -78,7 +78,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
     this.#capacity = new Capacity();
-    this.#writer = new Intake(ledger, guard, (entries) => this.#enqueue(entries));
+    this.#writer = new GroupCommit(ledger, guard, (entries) => this.#enqueue(entries));
   }
 
   get backend(): BackendName {
@@ -161,7 +161,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
 
   /**
    * The ledger as accepting sees it outside a transaction: inserts grouped with concurrent submits
-   * into one INSERT and one backend add (intake.ts), capacity counts estimated (capacity.ts).
+   * into one INSERT and one backend add (group-commit.ts), capacity counts estimated (capacity.ts).
    */
   readonly #store: JobStore = {
     insert: async (job) => {

@@ -1,5 +1,5 @@
 /**
- * Group commit and batched claims/completions (src/queue/batcher.ts, intake.ts, ledger.ts): the
+ * Group commit and batched claims/completions (src/queue/batcher.ts, group-commit.ts, ledger.ts): the
  * batching building blocks alone, the ledger's batch statements on both engines (PGlite and
  * Postgres), and the app with batches that mix outcomes: one job failing, one insert conflicting
  * on its Idempotency-Key, priorities and delays. Nothing here depends on timing.

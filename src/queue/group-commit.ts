@@ -16,7 +16,7 @@ import type { Guard } from './accept.js';
 import type { JobRow, Ledger } from './ledger.js';
 import { toEntry } from './reconciler.js';
 
-export class Intake {
+export class GroupCommit {
   readonly #batcher: Batcher<JobRow, JobRow>;
 
   constructor(
