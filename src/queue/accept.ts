@@ -102,8 +102,7 @@ export async function acceptJob(
     });
   }
   const errors = deps.registry.validate(input.type, payload, origin.from);
-  if (origin.from === 'http' && (input.delayMs ?? 0) > limits.maxDelayMs)
-    errors.push({ field: 'body.delayMs', message: `must be <= ${limits.maxDelayMs}` });
+  if (origin.from === 'http' && (input.delayMs ?? 0) > limits.maxDelayMs) errors.push({ field: 'body.delayMs', message: `must be <= ${limits.maxDelayMs}` });
   if (errors.length) throw new HttpError(400, `${errors[0]!.field} ${errors[0]!.message}`, { code: 'VALIDATION_FAILED', details: errors });
 
   const key = input.idempotencyKey === undefined ? undefined : scopedKey(origin, input.idempotencyKey);
@@ -145,10 +144,7 @@ export async function acceptJob(
 }
 
 export const inProgress = () =>
-  new HttpError(409, 'A request with this Idempotency-Key is still in progress; retry shortly', {
-    code: 'IDEMPOTENCY_KEY_IN_PROGRESS',
-    retryAfter: 1,
-  });
+  new HttpError(409, 'A request with this Idempotency-Key is still in progress; retry shortly', { code: 'IDEMPOTENCY_KEY_IN_PROGRESS', retryAfter: 1 });
 
 /** The job a replayed key names, when the request is the same one; 422 when it is not. */
 function sameRequest(job: JobRow, hash: string | undefined): JobRow {
@@ -161,26 +157,16 @@ function sameRequest(job: JobRow, hash: string | undefined): JobRow {
 }
 
 /** Quotas per user (429), then the global bounds (503); returns the immediate jobs waiting. */
-async function checkCapacity(
-  store: JobStore,
-  guard: Guard,
-  limits: AcceptLimits,
-  input: SubmitInput,
-  principal: Principal,
-): Promise<number> {
+async function checkCapacity(store: JobStore, guard: Guard, limits: AcceptLimits, input: SubmitInput, principal: Principal): Promise<number> {
   const delayed = (input.delayMs ?? 0) > 0;
   if (principal.kind === 'user' && !isAdmin(principal)) {
     const quota = delayed ? limits.maxDelayedPerOwner : limits.maxWaitingPerOwner;
     const mine = await guard(() => store.countPending({ ownerId: principal.id, delayed, limit: quota }));
     if (mine >= quota) {
-      throw new HttpError(
-        429,
-        `You have ${quota} ${delayed ? 'delayed' : 'waiting'} jobs, the most allowed; wait for some to run or cancel some`,
-        {
-          code: delayed ? 'DELAYED_QUOTA_EXCEEDED' : 'QUEUE_QUOTA_EXCEEDED',
-          retryAfter: delayed ? 60 : 5,
-        },
-      );
+      throw new HttpError(429, `You have ${quota} ${delayed ? 'delayed' : 'waiting'} jobs, the most allowed; wait for some to run or cancel some`, {
+        code: delayed ? 'DELAYED_QUOTA_EXCEEDED' : 'QUEUE_QUOTA_EXCEEDED',
+        retryAfter: delayed ? 60 : 5,
+      });
     }
   }
   const bound = delayed ? limits.maxDelayed : limits.maxSize;

@@ -17,19 +17,15 @@ import { Runner, type JobEvent } from './runner.js';
 import type { Backend, BackendName, QueueEntry } from './backend.js';
 import { LocalBackend } from './backends/local.js';
 import { reconcile, toEntry } from './reconciler.js';
-import { acceptJob, inProgress, scopedKey, type AcceptLimits, type Guard, type JobStore, type Origin, type SubmitInput } from './accept.js';
-import { rowOf, type NewJob } from './ledger.js';
+import type { AcceptLimits, Guard, JobStore, SubmitInput } from './accept.js';
+import { Intake, type Submitted, type Tx } from './intake.js';
+import { rowOf } from './ledger.js';
 import { Capacity } from './capacity.js';
 import { GroupCommit } from './group-commit.js';
-import { prismaSql, type Sql } from '../db/sql.js';
-import { HttpError } from '../http/errors.js';
 import type { Principal } from '../auth/principal.js';
-import type { Db } from '../db/client.js';
 
 export type { Guard, SubmitInput } from './accept.js';
-
-/** A caller's interactive transaction (the `tx` of `app.db.$transaction(async (tx) => ...)`). */
-export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+export type { Tx } from './intake.js';
 
 export interface WorkQueueOptions extends Omit<AcceptLimits, 'maxAttempts'> {
   /** Given to every handler in its JobContext (src/jobs/registry.ts). */
@@ -55,15 +51,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #serial: Promise<unknown> = Promise.resolve();
   #intake = true;
   #closed = false;
-  readonly #capacity: Capacity;
-  readonly #writer: GroupCommit;
+  #waiting = 0;
   #switches = 0;
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
-  /** Idempotency keys (scoped) of submissions being accepted in this process right now. */
-  readonly #inFlight = new Set<string>();
-  /** Jobs written inside a transaction() still open, to hand off once it commits. */
-  readonly #staged = new WeakMap<object, JobRow[]>();
+  readonly #submissions: Intake;
+  readonly #capacity = new Capacity();
+  readonly #writer: GroupCommit;
 
   constructor(
     readonly ledger: Ledger,
@@ -77,9 +71,37 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     this.runner = new Runner(ledger, registry, opts, log);
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
-    this.#capacity = new Capacity();
+    const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = opts;
     this.#writer = new GroupCommit(ledger, guard, (entries) => this.#enqueue(entries));
+    this.#submissions = new Intake({
+      ledger,
+      store: this.#store,
+      registry,
+      guard,
+      db: opts.services.db,
+      limits: { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts },
+      handOff: (jobs) => this.#enqueue(jobs.map(toEntry)),
+      onWaiting: (n) => (this.#waiting = n),
+    });
   }
+
+  /**
+   * The ledger as accepting sees it outside a caller's transaction: inserts grouped with concurrent
+   * submits into one INSERT and one backend add (group-commit.ts, which also hands the job to the
+   * backend), capacity and quota counts estimated (capacity.ts).
+   */
+  readonly #store: JobStore = {
+    insert: async (job) => {
+      const row = await this.#writer.write(rowOf(job));
+      const when = row.runAt.getTime() > row.createdAt.getTime() ? 'later' : 'due';
+      this.#capacity.admitted([`${when}:*`, ...(row.ownerId ? [`${when}:${row.ownerId}`] : [])]);
+      return row;
+    },
+    get: (id) => this.ledger.get(id),
+    byIdempotencyKey: (key) => this.ledger.byIdempotencyKey(key),
+    countPending: (o) =>
+      this.#capacity.pending(`${o.delayed ? 'later' : 'due'}:${o.ownerId ?? '*'}`, o.limit, () => this.ledger.countPending(o)),
+  };
 
   get backend(): BackendName {
     return this.#backend.name;
@@ -106,31 +128,17 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   }
 
   /** A client's submission (POST /api/v1/jobs): public types, quotas and limits, owned by `principal`. */
-  submit(input: SubmitInput, principal: Principal): Promise<{ job: JobRow; created: boolean }> {
-    return this.#accept(input, { from: 'http', principal });
+  submit(input: SubmitInput, principal: Principal): Promise<Submitted> {
+    return this.#submissions.submit(input, principal);
   }
 
   /**
    * Enqueue from code: any registered type, public or internal, no capacity limits. With `tx` the
-   * ledger row is written inside the caller's transaction (it commits or rolls back with the domain
-   * write) and handed to the backend after the commit when the transaction is app.queue.transaction;
-   * otherwise the reconciler's next sweep picks it up (a crash between commit and hand-off is the
-   * same case).
+   * ledger row is written inside the caller's transaction (it commits or rolls back with the
+   * domain write); see transaction() and intake.ts for the hand-off.
    */
-  async enqueue(input: SubmitInput, opts: { tx?: Tx; ownerId?: string | null } = {}): Promise<{ job: JobRow; created: boolean }> {
-    const origin: Origin = { from: 'code', ownerId: opts.ownerId };
-    if (!opts.tx) return this.#accept(input, origin);
-    const tx = opts.tx;
-    const sql = prismaSql(tx);
-    const store: JobStore = {
-      insert: (job) => this.#insertIn(sql, job),
-      get: (id) => tx.job.findUnique({ where: { id } }),
-      byIdempotencyKey: (key) => tx.job.findUnique({ where: { idempotencyKey: key } }),
-      countPending: (o) => this.ledger.countPending(o, sql),
-    };
-    const accepted = await acceptJob({ store, registry: this.registry, guard: (fn) => fn(), limits: this.#limits() }, input, origin);
-    if (accepted.created) this.#staged.get(opts.tx)?.push(accepted.job);
-    return { job: accepted.job, created: accepted.created };
+  enqueue(input: SubmitInput, opts: { tx?: Tx; ownerId?: string | null } = {}): Promise<Submitted> {
+    return this.#submissions.enqueue(input, opts);
   }
 
   /**
@@ -143,65 +151,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
    *     return note;
    *   });
    */
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    let staged: JobRow[] = [];
-    const result = await this.opts.services.db.$transaction(async (tx) => {
-      staged = [];
-      this.#staged.set(tx, staged);
-      return fn(tx);
-    });
-    if (staged.length) await this.#enqueue(staged.map(toEntry));
-    return result;
-  }
-
-  #limits(): AcceptLimits {
-    const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = this.opts;
-    return { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts };
-  }
-
-  /**
-   * The ledger as accepting sees it outside a transaction: inserts grouped with concurrent submits
-   * into one INSERT and one backend add (group-commit.ts), capacity counts estimated (capacity.ts).
-   */
-  readonly #store: JobStore = {
-    insert: async (job) => {
-      const row = await this.#writer.write(rowOf(job));
-      const when = row.runAt.getTime() > row.createdAt.getTime() ? 'later' : 'due';
-      this.#capacity.admitted([`${when}:*`, ...(row.ownerId ? [`${when}:${row.ownerId}`] : [])]);
-      return row;
-    },
-    get: (id) => this.ledger.get(id),
-    byIdempotencyKey: (key) => this.ledger.byIdempotencyKey(key),
-    countPending: (o) =>
-      this.#capacity.pending(`${o.delayed ? 'later' : 'due'}:${o.ownerId ?? '*'}`, o.limit, () => this.ledger.countPending(o)),
-  };
-
-  /** One row through a caller's transaction; a taken Idempotency-Key is a 409 (acceptJob resolves it) without aborting the transaction. */
-  async #insertIn(sql: Sql, job: NewJob): Promise<JobRow> {
-    const row = rowOf(job);
-    const inserted = await this.ledger.insertMany([row], sql);
-    if (!inserted.has(row.id)) throw new HttpError(409, 'A record with this idempotency_key already exists', { code: 'CONFLICT' });
-    return row;
-  }
-
-  /** Accept (accept.ts: validate, idempotency, capacity), ledger write and hand-off to the backend. */
-  async #accept(input: SubmitInput, origin: Origin): Promise<{ job: JobRow; created: boolean }> {
-    // A second request with a key this process is still accepting: 409 (across processes the
-    // unique index on the key tells, see acceptJob).
-    const key = input.idempotencyKey === undefined ? undefined : scopedKey(origin, input.idempotencyKey);
-    if (key && this.#inFlight.has(key)) throw inProgress();
-    if (key) this.#inFlight.add(key);
-    try {
-      // The ledger write and the hand-off to the backend happen in #store's insert (group commit).
-      const { job, created } = await acceptJob(
-        { store: this.#store, registry: this.registry, guard: this.guard, limits: this.#limits() },
-        input,
-        origin,
-      );
-      return { job, created };
-    } finally {
-      if (key) this.#inFlight.delete(key);
-    }
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#submissions.transaction(fn);
   }
 
   /** Cancel a pending job (queued, delayed, awaiting a retry); null when it is not pending. Its backend entry is skipped when it comes up. */
@@ -374,7 +325,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       backend: this.#backend.name,
       workers: this.opts.workers,
       /** Ledger jobs waiting (queued, delayed, awaiting retry), counted up to maxSize; as of the last submit or health check. */
-      waiting: this.#capacity.peek('due:*'),
+      waiting: this.#waiting,
       active: this.runner.running.size,
       concurrency: this.opts.concurrency,
       maxSize: this.opts.maxSize,
@@ -396,7 +347,10 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       this.#backend.counts().catch((err: Error) => ({ error: err.message })),
       this.ledger.countPending({ delayed: false, limit: this.opts.maxSize }).catch(() => null),
     ]);
-    if (waiting !== null) this.#capacity.set('due:*', waiting);
+    if (waiting !== null) {
+      this.#waiting = waiting;
+      this.#capacity.set('due:*', waiting);
+    }
     return { backend: this.#backend.name, active: this.runner.running.size, ledgerWaiting: waiting, backendCounts: counts };
   }
 }
