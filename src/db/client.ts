@@ -26,6 +26,7 @@ import {
   type MigrationLog,
 } from './migrate.js';
 import { openMigratedMemoryPglite, openPgliteDir } from './pglite.js';
+import { pgliteSql, poolSql, type Sql } from './sql.js';
 
 /** The Prisma client every mode returns (Postgres via @prisma/adapter-pg, PGlite via its adapter). */
 export type Db = PrismaClient;
@@ -54,6 +55,8 @@ export interface PoolStats {
 
 export interface DatabaseHandle {
   readonly db: Db;
+  /** Plain SQL on the same database (pg Pool / PGlite), for hot paths: see sql.ts. */
+  readonly sql: Sql;
   readonly target: DatabaseTarget;
   readonly mode: string;
   /** `SELECT 1` on a fresh connection (or PGlite); rejects with the driver's error. */
@@ -110,6 +113,7 @@ function openPostgres(url: string, config: Config, options: OpenOptions): Databa
 
   return {
     db,
+    sql: poolSql(pool),
     target,
     mode: describeTarget(target),
     // A connection of its own rather than one from the pool: a saturated pool means "busy", and
@@ -177,6 +181,7 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>,
 
   return {
     db,
+    sql: pgliteSql(get),
     target,
     mode: describeTarget(target),
     async ping() {

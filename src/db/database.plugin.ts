@@ -31,6 +31,7 @@
  */
 import fp from 'fastify-plugin';
 import { openDatabase, type DatabaseHandle, type Db } from './client.js';
+import type { Sql } from './sql.js';
 import { DbGuard, type BreakerState, type GuardCallOptions } from './guard.js';
 import { DbMonitor } from './monitor.js';
 import { isConnectionError } from './errors.js';
@@ -47,6 +48,8 @@ export interface DatabaseState {
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
+    /** Plain SQL on the same database, for hot paths only (src/db/sql.ts); everything else uses `db`. */
+    sql: Sql;
     dbGuard: DbGuardFn;
     database: DatabaseState;
   }
@@ -146,6 +149,7 @@ export default fp<DatabasePluginOptions>(
     }
 
     app.decorate('db', handle.db);
+    app.decorate('sql', handle.sql);
     app.decorate('dbGuard', ((fn, options) => guard.run(() => fn(handle.db), options)) as DbGuardFn);
     app.decorate('database', {
       mode: handle.mode,

@@ -9,7 +9,9 @@ import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import { acceptJob, inProgress, scopedKey, type AcceptLimits, type Guard, type JobStore, type Origin, type SubmitInput } from './accept.js';
-import { countPendingJobs, insertJob, type JobClient, type JobRow, type Ledger } from './ledger.js';
+import { rowOf, type JobRow, type Ledger, type NewJob } from './ledger.js';
+import { prismaSql } from '../db/sql.js';
+import { HttpError } from '../http/errors.js';
 
 /** A caller's interactive transaction (the `tx` of `app.db.$transaction(async (tx) => ...)`). */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -18,6 +20,8 @@ export type Submitted = { job: JobRow; created: boolean };
 
 export interface IntakeDeps {
   ledger: Ledger;
+  /** The ledger outside transactions: group commit (which also hands the job to the backend) and estimated counts (work-queue.ts). */
+  store: JobStore;
   registry: JobRegistry;
   guard: Guard;
   db: Db;
@@ -28,13 +32,25 @@ export interface IntakeDeps {
   onWaiting: (n: number) => void;
 }
 
-/** The ledger calls of acceptJob, made through a caller's transaction. */
-const storeOver = (tx: JobClient): JobStore => ({
-  insert: (job) => insertJob(tx, job),
-  get: (id) => tx.job.findUnique({ where: { id } }),
-  byIdempotencyKey: (key) => tx.job.findUnique({ where: { idempotencyKey: key } }),
-  countPending: (o) => countPendingJobs(tx, o),
-});
+/**
+ * The ledger calls of acceptJob, made through a caller's transaction: the same prepared INSERT as
+ * the group commit (ON CONFLICT DO NOTHING, so a taken key does not abort the caller's
+ * transaction; acceptJob gets the 409 it expects) and the same counts.
+ */
+const storeOver = (tx: Tx, ledger: Ledger): JobStore => {
+  const sql = prismaSql(tx);
+  return {
+    insert: async (job: NewJob) => {
+      const row = rowOf(job);
+      if (!(await ledger.insertMany([row], sql)).has(row.id))
+        throw new HttpError(409, 'A record with this idempotency_key already exists', { code: 'CONFLICT' });
+      return row;
+    },
+    get: (id) => tx.job.findUnique({ where: { id } }),
+    byIdempotencyKey: (key) => tx.job.findUnique({ where: { idempotencyKey: key } }),
+    countPending: (o) => ledger.countPending(o, sql),
+  };
+};
 
 export class Intake {
   /** Idempotency keys (scoped) of submissions being accepted in this process right now. */
@@ -54,7 +70,11 @@ export class Intake {
     const { registry, limits } = this.deps;
     // Inside the caller's transaction: no guard (the caller owns retries; a failed statement has
     // aborted the transaction anyway).
-    const { job, created } = await acceptJob({ store: storeOver(opts.tx), registry, guard: (fn) => fn(), limits }, input, origin);
+    const { job, created } = await acceptJob(
+      { store: storeOver(opts.tx, this.deps.ledger), registry, guard: (fn) => fn(), limits },
+      input,
+      origin,
+    );
     if (created) this.#staged.get(opts.tx)?.push(job);
     return { job, created };
   }
@@ -78,12 +98,11 @@ export class Intake {
     if (key && this.#inFlight.has(key)) throw inProgress();
     if (key) this.#inFlight.add(key);
     try {
-      const { ledger, registry, guard, limits } = this.deps;
-      const { job, created, waiting } = await acceptJob({ store: ledger, registry, guard, limits }, input, origin);
-      if (!created) return { job, created };
-      if (waiting >= 0) this.deps.onWaiting(waiting + 1);
-      // Accepted: the ledger has it. If the backend cannot take it now, the reconciler will.
-      await this.deps.handOff([job]);
+      const { store, registry, guard, limits } = this.deps;
+      // The store's insert commits the row with concurrent ones and hands them all to the backend
+      // (group-commit.ts); if the backend cannot take them, the reconciler will.
+      const { job, created, waiting } = await acceptJob({ store, registry, guard, limits }, input, origin);
+      if (created && waiting >= 0) this.deps.onWaiting(waiting + 1);
       return { job, created };
     } finally {
       if (key) this.#inFlight.delete(key);

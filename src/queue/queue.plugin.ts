@@ -33,7 +33,7 @@ export default fp<QueuePluginOptions>(
     const c = app.config;
     const workers = opts.role === 'worker' || c.RUN_WORKERS;
     const queue = new WorkQueue(
-      new Ledger(app.db),
+      new Ledger(app.db, app.sql),
       await loadJobTypes({ demoJobs: c.DEMO_JOBS ?? c.NODE_ENV !== 'production' }),
       app.redis,
       (fn) => app.dbGuard(() => fn()),

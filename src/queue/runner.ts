@@ -12,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { backoffDelay, retrying } from '../shared/backoff.js';
 import { settlesWithin, withTimeout } from '../shared/timeout.js';
 import type { JobRegistry, JobServices } from '../jobs/registry.js';
-import type { JobRow, Ledger } from './ledger.js';
+import type { ClaimedJob, Ledger } from './ledger.js';
 
 export type Outcome =
   | { kind: 'completed' }
@@ -55,8 +55,15 @@ export const backoff = (baseMs: number, attempt: number) => backoffDelay(attempt
 class Shutdown extends Error {}
 
 export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEvent]; dead: [JobEvent] }> {
-  /** Jobs running in this process, whichever backend delivered them. */
+  /** Jobs whose handler runs in this process, whichever backend delivered them (at most QUEUE_CONCURRENCY). */
   readonly running = new Map<string, AbortController>();
+  /**
+   * Jobs whose handler finished and whose completion is being written (batched with others). The
+   * backend's slot is free already: a slot never waits on the ledger's commit, which on a busy
+   * database is most of a short job's time. Until written they count as held here (no second
+   * delivery runs them, the heartbeat keeps their lease, the drain waits for them).
+   */
+  readonly recording = new Set<string>();
   readonly counts = { completed: 0, failed: 0, dead: 0 };
   #idleWaiters: (() => void)[] = [];
 
@@ -69,12 +76,22 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     super();
   }
 
+  /** True while `id` runs here or its completion is being written. */
+  holds(id: string): boolean {
+    return this.running.has(id) || this.recording.has(id);
+  }
+
+  /** Jobs running or being recorded here. */
+  get busy(): number {
+    return this.running.size + this.recording.size;
+  }
+
   async run(id: string): Promise<Outcome> {
-    if (this.running.has(id)) return { kind: 'skipped', reason: 'already running here' };
+    if (this.holds(id)) return { kind: 'skipped', reason: 'already running here' };
     const controller = new AbortController();
     this.running.set(id, controller); // before the first await: no second delivery can slip in
     try {
-      let row: JobRow | null;
+      let row: ClaimedJob | null;
       try {
         row = await this.ledger.claim(id, this.opts.leaseMs);
       } catch (err) {
@@ -85,11 +102,15 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
       return await this.#attempt(row, controller);
     } finally {
       this.running.delete(id);
-      if (this.running.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      this.#checkIdle();
     }
   }
 
-  async #attempt(row: JobRow, controller: AbortController): Promise<Outcome> {
+  #checkIdle(): void {
+    if (this.busy === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  async #attempt(row: ClaimedJob, controller: AbortController): Promise<Outcome> {
     const event = { id: row.id, type: row.type, attempt: row.attempts, maxAttempts: row.maxAttempts };
     const log = this.log.child({ jobId: row.id, jobType: row.type, attempt: row.attempts });
     const definition = this.registry.get(row.type);
@@ -112,17 +133,30 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
       const result = await withTimeout(
         timeoutMs,
         (signal) =>
-          definition.handler(row.payload as never, { ...this.opts.services, signal, attempt: row.attempts, maxAttempts: row.maxAttempts, jobId: row.id, log }),
+          definition.handler(row.payload as never, {
+            ...this.opts.services,
+            signal,
+            attempt: row.attempts,
+            maxAttempts: row.maxAttempts,
+            jobId: row.id,
+            log,
+          }),
         `Timed out after ${timeoutMs} ms`,
         controller.signal,
       );
       const durationMs = performance.now() - t0;
-      if (!(await this.#record(() => this.ledger.complete(row.id, result), log))) {
-        return { kind: 'skipped', reason: 'result not recorded; the job runs again when its lease expires' };
-      }
-      this.counts.completed++;
-      log.debug({ durationMs: Math.round(durationMs) }, 'job completed');
-      this.emit('completed', { ...event, durationMs });
+      // Written in the background (see `recording`); not recorded after a few tries (database
+      // gone), the row stays active and the job runs again once its lease expires.
+      this.recording.add(row.id);
+      void this.#record(() => this.ledger.complete(row.id, result), log).then((recorded) => {
+        this.recording.delete(row.id);
+        if (recorded) {
+          this.counts.completed++;
+          log.debug({ durationMs: Math.round(durationMs) }, 'job completed');
+          this.emit('completed', { ...event, durationMs });
+        }
+        this.#checkIdle();
+      });
       return { kind: 'completed' };
     } catch (err) {
       const reason = err as Error;
@@ -143,7 +177,7 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
     }
   }
 
-  async #die(row: JobRow, event: JobEvent, error: string, log: FastifyBaseLogger): Promise<Outcome> {
+  async #die(row: ClaimedJob, event: JobEvent, error: string, log: FastifyBaseLogger): Promise<Outcome> {
     await this.#record(() => this.ledger.dead(row.id, error), log);
     this.counts.dead++;
     log.error({ error }, `job dead after ${row.attempts} attempt(s): ${error}`);
@@ -164,12 +198,12 @@ export class Runner extends EventEmitter<{ completed: [JobEvent]; failed: [JobEv
 
   /** Ids of the jobs running here (for the heartbeat). */
   get ids(): string[] {
-    return [...this.running.keys()];
+    return [...this.running.keys(), ...this.recording];
   }
 
   /** Resolves when nothing runs here any more, or after `timeoutMs`; true when idle. */
   async idle(timeoutMs: number): Promise<boolean> {
-    if (this.running.size === 0) return true;
+    if (this.busy === 0) return true;
     const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     return settlesWithin(Math.max(0, timeoutMs), idle);
   }

@@ -17,8 +17,11 @@ import { Runner, type JobEvent } from './runner.js';
 import type { Backend, BackendName, QueueEntry } from './backend.js';
 import { LocalBackend } from './backends/local.js';
 import { reconcile, toEntry } from './reconciler.js';
-import type { AcceptLimits, Guard, SubmitInput } from './accept.js';
+import type { AcceptLimits, Guard, JobStore, SubmitInput } from './accept.js';
 import { Intake, type Submitted, type Tx } from './intake.js';
+import { rowOf } from './ledger.js';
+import { Capacity } from './capacity.js';
+import { GroupCommit } from './group-commit.js';
 import type { Principal } from '../auth/principal.js';
 
 export type { Guard, SubmitInput } from './accept.js';
@@ -53,6 +56,8 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #timers: NodeJS.Timeout[] = [];
   #fullSweepDue = false;
   readonly #submissions: Intake;
+  readonly #capacity = new Capacity();
+  readonly #writer: GroupCommit;
 
   constructor(
     readonly ledger: Ledger,
@@ -67,8 +72,10 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     for (const e of ['completed', 'failed', 'dead'] as const) this.runner.on(e, (ev) => this.emit(e, ev));
     this.#backend = this.#local();
     const { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts } = opts;
+    this.#writer = new GroupCommit(ledger, guard, (entries) => this.#enqueue(entries));
     this.#submissions = new Intake({
       ledger,
+      store: this.#store,
       registry,
       guard,
       db: opts.services.db,
@@ -78,13 +85,32 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     });
   }
 
+  /**
+   * The ledger as accepting sees it outside a caller's transaction: inserts grouped with concurrent
+   * submits into one INSERT and one backend add (group-commit.ts, which also hands the job to the
+   * backend), capacity and quota counts estimated (capacity.ts).
+   */
+  readonly #store: JobStore = {
+    insert: async (job) => {
+      const row = await this.#writer.write(rowOf(job));
+      const when = row.runAt.getTime() > row.createdAt.getTime() ? 'later' : 'due';
+      this.#capacity.admitted([`${when}:*`, ...(row.ownerId ? [`${when}:${row.ownerId}`] : [])]);
+      return row;
+    },
+    get: (id) => this.ledger.get(id),
+    byIdempotencyKey: (key) => this.ledger.byIdempotencyKey(key),
+    countPending: (o) =>
+      this.#capacity.pending(`${o.delayed ? 'later' : 'due'}:${o.ownerId ?? '*'}`, o.limit, () => this.ledger.countPending(o)),
+  };
+
   get backend(): BackendName {
     return this.#backend.name;
   }
 
   async start(): Promise<void> {
     if (this.hub.up) await this.#switchTo('bullmq', true);
-    if (this.#backend.name === 'local') this.log.info({ backend: 'local' }, `queue backend: local${this.hub.url ? ' (redis unavailable)' : ''}`);
+    if (this.#backend.name === 'local')
+      this.log.info({ backend: 'local' }, `queue backend: local${this.hub.url ? ' (redis unavailable)' : ''}`);
     if (!this.opts.workers) this.log.info('queue: RUN_WORKERS=false: jobs are accepted here and run by a worker process (npm run worker)');
     this.hub.on('up', () => this.#requestSwitch());
     this.hub.on('down', () => this.#requestSwitch());
@@ -148,7 +174,10 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     try {
       await this.#backend.add(entries);
     } catch (err) {
-      this.log.warn({ err, backend: this.#backend.name }, `queue: ${this.#backend.name} did not take ${entries.length} job(s); the reconciler will`);
+      this.log.warn(
+        { err, backend: this.#backend.name },
+        `queue: ${this.#backend.name} did not take ${entries.length} job(s); the reconciler will`,
+      );
     }
   }
 
@@ -171,7 +200,12 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
     if (target === 'bullmq') {
       // Loaded on first use: BullMQ costs boot time a deployment without Redis should not pay.
       const { BullBackend } = await import('./backends/bullmq.js');
-      next = new BullBackend(this.hub, (id) => this.runner.run(id), { ...this.opts, onRetryLost: (e) => void this.#enqueue([e]) }, this.log);
+      next = new BullBackend(
+        this.hub,
+        (id) => this.runner.run(id),
+        { ...this.opts, onRetryLost: (e) => void this.#enqueue([e]) },
+        this.log,
+      );
       try {
         await next.start();
       } catch (err) {
@@ -203,7 +237,12 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   #local(): LocalBackend {
     return new LocalBackend(
       (id) => this.runner.run(id),
-      { concurrency: this.opts.concurrency, workers: this.opts.workers, isRunning: (id) => this.runner.running.has(id), forward: (e) => void this.#enqueue([e]) },
+      {
+        concurrency: this.opts.concurrency,
+        workers: this.opts.workers,
+        isRunning: (id) => this.runner.holds(id),
+        forward: (e) => void this.#enqueue([e]),
+      },
       this.log,
     );
   }
@@ -212,7 +251,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   async reconcile(all: boolean): Promise<number> {
     if (!this.#intake || (this.#backend.name === 'local' && !this.opts.workers)) return 0;
     const backend = this.#backend;
-    const count = await reconcile({ ledger: this.ledger, backend, isRunning: (id) => this.runner.running.has(id), leaseMs: this.opts.leaseMs, all });
+    const count = await reconcile({
+      ledger: this.ledger,
+      backend,
+      isRunning: (id) => this.runner.holds(id),
+      leaseMs: this.opts.leaseMs,
+      all,
+    });
     if (count) this.log.info({ count, backend: backend.name }, `queue: re-enqueued ${count} job(s) from the ledger`);
     return count;
   }
@@ -256,13 +301,13 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
    */
   async drain(deadline: number): Promise<void> {
     await this.stopIntake();
-    const running = this.runner.running.size;
+    const running = this.runner.busy;
     if (running && !(await this.runner.idle(deadline - Date.now()))) {
       this.log.warn({ running: this.runner.running.size }, 'queue: shutdown deadline near; interrupting running jobs');
       this.runner.interruptAll();
       await this.runner.idle(1000);
     }
-    if (running) this.log.info({ finished: running - this.runner.running.size }, 'queue: running jobs finished');
+    if (running) this.log.info({ finished: running - this.runner.busy }, 'queue: running jobs finished');
   }
 
   /** Shutdown step "queue": release the backend's connections and timers. */
@@ -300,9 +345,12 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
   async details(): Promise<Record<string, unknown>> {
     const [counts, waiting] = await Promise.all([
       this.#backend.counts().catch((err: Error) => ({ error: err.message })),
-      this.ledger.countWaiting(this.opts.maxSize).catch(() => null),
+      this.ledger.countPending({ delayed: false, limit: this.opts.maxSize }).catch(() => null),
     ]);
-    if (waiting !== null) this.#waiting = waiting;
+    if (waiting !== null) {
+      this.#waiting = waiting;
+      this.#capacity.set('due:*', waiting);
+    }
     return { backend: this.#backend.name, active: this.runner.running.size, ledgerWaiting: waiting, backendCounts: counts };
   }
 }

@@ -10,7 +10,6 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { needs, tempDatabase } from '../helpers/services.js';
 import { signUp, TEST_JWT_SECRET, TEST_PASSWORD, type TestSession } from '../helpers/auth.js';
 import { admin, buildQueueApp, submit, waitStatus } from '../helpers/queue.js';
-import type { NewJob } from '../../src/queue/ledger.js';
 
 async function appFor(t: TestContext, kind: 'embedded' | 'postgres', env: Record<string, string> = {}): Promise<FastifyInstance | null> {
   const base = { JWT_SECRET: TEST_JWT_SECRET, ...env };
@@ -147,17 +146,17 @@ for (const kind of ['embedded', 'postgres'] as const) {
 
     // While the first request with a key is still being accepted, a second one gets 409.
     const ledger = app.queue.ledger;
-    const insert = ledger.insert.bind(ledger);
+    const insertMany = ledger.insertMany.bind(ledger);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    ledger.insert = async (job: NewJob) => {
+    ledger.insertMany = async (...args: Parameters<typeof insertMany>) => {
       entered();
       await held;
-      return insert(job);
+      return insertMany(...args);
     };
-    t.after(() => (ledger.insert = insert));
+    t.after(() => (ledger.insertMany = insertMany));
     const slowKey = { ...ann.headers, 'idempotency-key': 'slow-1' };
     const slow = submit(app, later, slowKey);
     await inside;
@@ -167,7 +166,7 @@ for (const kind of ['embedded', 'postgres'] as const) {
     assert.ok(racing.headers['retry-after']);
     release();
     assert.equal((await slow).statusCode, 202);
-    ledger.insert = insert;
+    ledger.insertMany = insertMany;
     assert.equal((await submit(app, later, slowKey)).statusCode, 200, 'once done: the original job');
   });
 }
@@ -182,15 +181,15 @@ test('postgres: two processes, one Idempotency-Key at the same moment: one job, 
   const headers = { 'idempotency-key': 'twice' };
 
   // A has checked the key (unused) and is about to write; B gets there first.
-  const insert = a.queue.ledger.insert.bind(a.queue.ledger);
+  const insertMany = a.queue.ledger.insertMany.bind(a.queue.ledger);
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let entered!: () => void;
   const inside = new Promise<void>((r) => (entered = r));
-  a.queue.ledger.insert = async (job: NewJob) => {
+  a.queue.ledger.insertMany = async (...args: Parameters<typeof insertMany>) => {
     entered();
     await held;
-    return insert(job);
+    return insertMany(...args);
   };
   const first = submit(a, later, headers);
   await inside;
@@ -200,7 +199,7 @@ test('postgres: two processes, one Idempotency-Key at the same moment: one job, 
   const late = await first;
   assert.equal(late.statusCode, 409);
   assert.equal(late.json().code, 'IDEMPOTENCY_KEY_IN_PROGRESS');
-  a.queue.ledger.insert = insert;
+  a.queue.ledger.insertMany = insertMany;
   const again = await submit(a, later, headers);
   assert.equal(again.statusCode, 200);
   assert.equal(again.json().id, second.json().id);

@@ -21,6 +21,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     headers?: Record<string, string>;
+    method?: string;
+    body?: string;
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;

@@ -4,7 +4,9 @@ export const queue = section(
   'Work queue and jobs',
   {
     RUN_WORKERS: env(bool().prefault('true'), { doc: 'Run job handlers in this process (the API); `npm run worker` always runs them.' }),
-    QUEUE_CONCURRENCY: env(int(1, 1000).prefault('3'), { doc: 'Jobs handled at once per process.' }),
+    QUEUE_CONCURRENCY: env(int(1, 1000).prefault('10'), {
+      doc: 'Jobs handled at once per process. Handlers mostly wait on I/O; more slots also let claims and completions share a statement.',
+    }),
     QUEUE_MAX_SIZE: env(int(1).prefault('100'), {
       doc: 'Jobs due now (queued, or awaiting a retry that is due) allowed to wait before POST /api/v1/jobs answers 503 QUEUE_FULL; delayed jobs have their own bound, QUEUE_MAX_DELAYED.',
     }),

@@ -110,20 +110,25 @@ export class BullBackend implements Backend {
   async add(entries: QueueEntry[]): Promise<void> {
     if (!entries.length) return;
     const now = Date.now();
-    await this.#queue!.addBulk(
-      entries.map((e) => ({
-        name: e.type,
-        data: {},
-        opts: {
-          jobId: e.id,
-          priority: bullPriority(e.priority),
-          delay: Math.max(0, e.runAt.getTime() - now),
-          attempts: 1,
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      })),
-    );
+    const job = (e: QueueEntry) => ({
+      name: e.type,
+      data: {},
+      opts: {
+        jobId: e.id,
+        priority: bullPriority(e.priority),
+        delay: Math.max(0, e.runAt.getTime() - now),
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    });
+    // One job: Queue.add (one script call); addBulk builds a MULTI pipeline even for one.
+    if (entries.length === 1) {
+      const { name, data, opts } = job(entries[0]!);
+      await this.#queue!.add(name, data, opts);
+      return;
+    }
+    await this.#queue!.addBulk(entries.map(job));
   }
 
   holds(): boolean {

@@ -24,7 +24,7 @@ const canSee = (p: Principal, ownerId: string | null) => isAdmin(p) || (p.kind =
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['jobs'];
-  const security = [{ userJwt: [] }, { adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ userJwt: [] }, { adminToken: [] }];
   const location = (id: string) => `${app.prefix}/jobs/${id}`;
   const notFound = (id: string) => new HttpError(404, `Job ${id} not found`, { code: 'NOT_FOUND' });
   app.addHook('preHandler', app.authenticate);

@@ -40,7 +40,7 @@ const visibleTo = (principal: Principal): Prisma.NoteWhereInput => (isAdmin(prin
 
 const notes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['notes'];
-  const security = [{ userJwt: [] }, { adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ userJwt: [] }, { adminToken: [] }];
   const notFound = (id: string) => new HttpError(404, `Note ${id} not found`, { code: 'NOT_FOUND' });
   app.addHook('preHandler', app.authenticate);
 
