@@ -11,7 +11,6 @@
  * hook, on the docs routes only, with the least the UI needs (its own scripts and styles, inline
  * style attributes, data: images, fetching /docs/json from the same origin).
  */
-import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 
@@ -33,7 +32,8 @@ export const DOCS_CSP = {
 export default fp(
   async (app: FastifyInstance) => {
     if (!app.config.DOCS_ENABLED) return;
-    await app.register(swaggerUi, {
+    // Imported only when docs are on: nothing of the UI is loaded otherwise.
+    await app.register((await import('@fastify/swagger-ui')).default, {
       routePrefix: DOCS_PREFIX,
       staticCSP: DOCS_CSP,
       uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
