@@ -15,7 +15,7 @@
  * template is never used.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ import { gunzipSync, gzip } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { dataDirProblem } from './data-dir.js';
 import { migrate, pgliteMigrationConnection, type Migration, type MigrationLog } from './migrate.js';
 
 /**
@@ -40,7 +41,8 @@ export const PGLITE_SEED = fileURLToPath(new URL('../pglite-seed.tar.gz', import
 
 /** Open (creating on first use, from the seed when there is one) a PGlite database stored in `dir`. */
 export async function openPgliteDir(dir: string): Promise<PGlite> {
-  mkdirSync(dir, { recursive: true });
+  const problem = dataDirProblem(dir);
+  if (problem) throw new Error(problem);
   const seed = existsSync(join(dir, 'PG_VERSION')) ? null : await readFile(PGLITE_SEED).catch(() => null);
   const db = new PGlite(dir, { startParams: PGLITE_START_PARAMS, ...(seed ? { loadDataDir: new Blob([seed]) } : {}) });
   await db.waitReady;
