@@ -7,6 +7,7 @@
  * A fresh data directory starts from the seed the image build made (scripts/pglite-seed.mjs:
  * initdb + migrations, dumped to dist/pglite-seed.tar.gz) when there is one: running initdb in
  * process takes ~830 MB of RSS at its peak, loading the seed ~300 MB (docs/ARCHITECTURE.md).
+ * Without a seed, initdb runs in a child process (pglite-init.ts), so its memory is given back.
  *
  * In memory (`pglite:memory`, throwaway: demos and tests) a fresh initdb each time would cost
  * seconds, so we keep a migrated *template*: built once, dumped to a tarball, cached in this process
@@ -14,7 +15,9 @@
  * and loaded with `new PGlite({ loadDataDir })`. A changed migration changes the key, so a stale
  * template is never used.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,9 +47,21 @@ export async function openPgliteDir(dir: string): Promise<PGlite> {
   const problem = dataDirProblem(dir);
   if (problem) throw new Error(problem);
   const seed = existsSync(join(dir, 'PG_VERSION')) ? null : await readFile(PGLITE_SEED).catch(() => null);
+  if (!seed && !existsSync(join(dir, 'PG_VERSION'))) await initdbInChild(dir);
   const db = new PGlite(dir, { startParams: PGLITE_START_PARAMS, ...(seed ? { loadDataDir: new Blob([seed]) } : {}) });
   await db.waitReady;
   return db;
+}
+
+/** Run pglite-init in a child process (see there why); from sources (tsx) with tsx. */
+async function initdbInChild(dir: string): Promise<void> {
+  const script = fileURLToPath(new URL(`./pglite-init${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script, dir] : [script, dir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${stderr.trim()}`);
 }
 
 /** The seed: a new database with every migration applied, gzipped (scripts/pglite-seed.mjs writes it to PGLITE_SEED). */
