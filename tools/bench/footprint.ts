@@ -93,6 +93,8 @@ async function run(t: Target, probeOut?: string): Promise<Result> {
     HOST: '127.0.0.1',
     PORT: String(port),
     WORKER_PORT: String(port),
+    // As the Dockerfile and nixpacks.toml set it (FOOTPRINT_ENV=MALLOC_ARENA_MAX=8 measures without).
+    ...(t.name === 'baseline' ? {} : { MALLOC_ARENA_MAX: '2' }),
     ...(t.name === 'baseline' ? {} : EXTRA_ENV),
     ...t.env,
     ...(probeOut ? { FOOTPRINT_MODULES_OUT: probeOut } : {}),
