@@ -2,8 +2,10 @@
 #
 #   deps    npm ci from the lockfile, every dependency, no lifecycle scripts
 #   build   Prisma client + TypeScript build + the embedded database's seed, then dev dependencies
-#           pruned (the prisma CLI is one: nothing at runtime uses it, migrations run through
-#           `node dist/db/migrate-cli.js`)
+#           pruned. The prisma CLI is one (nothing at runtime uses it: migrations run through
+#           `node dist/db/migrate-cli.js`), but npm keeps it through the prune because it is also
+#           an optional peer of @prisma/client: `npm uninstall --no-save` drops it and what it
+#           pulls in (~220 MB: @prisma/dev, @prisma/studio-core, effect, react-dom...)
 #   runtime the pruned tree only, NODE_ENV=production, non-root, node as PID 1
 #
 # Node: the line named in .nvmrc; scripts/check-node-version.mjs fails the build when this file,
@@ -31,7 +33,8 @@ RUN node scripts/check-node-version.mjs \
  && npm run db:generate \
  && npm run build \
  && npm run build:seed \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm uninstall --no-save --omit=dev --ignore-scripts --no-audit --no-fund prisma
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
