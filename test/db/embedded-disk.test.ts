@@ -15,7 +15,7 @@ import { TEST_JWT_SECRET, TEST_PASSWORD } from '../helpers/auth.js';
 test('embedded database: a row committed before SIGKILL survives the restart', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'railfast-durable-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = { DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_ENABLED: 'false' };
+  const env = { DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_ENABLED: 'false', LOAD_SHEDDING_ENABLED: 'false' };
   const account = { email: `durable-${process.pid}@example.com`, password: TEST_PASSWORD };
 
   const first = await startProcess(['dist/server.js'], env, 120_000);
