@@ -123,7 +123,7 @@ async function fromTemplate(name: string, build: () => Promise<PGlite>, retry = 
   }
   try {
     // In memory nothing is durable anyway: skip the per-query filesystem sync.
-    const db = new PGlite({ loadDataDir: await blob, relaxedDurability: true });
+    const db = new PGlite({ loadDataDir: await blob, relaxedDurability: true, startParams: PGLITE_START_PARAMS });
     await db.waitReady;
     return db;
   } catch (err) {
@@ -163,7 +163,7 @@ export function openMigratedMemoryPglite(migrations: Migration[], log?: Migratio
 /** A throwaway in-memory database with nothing in it (the migrated template starts here; runner tests). */
 export function openEmptyMemoryPglite(): Promise<PGlite> {
   return fromTemplate(`empty-${templateKey({ v: pgliteVersion() })}`, async () => {
-    const fresh = new PGlite();
+    const fresh = new PGlite({ startParams: PGLITE_START_PARAMS });
     await fresh.waitReady;
     return fresh;
   });
