@@ -1,14 +1,21 @@
 # railfast production image (Railway builds it: railway.json sets builder DOCKERFILE).
 #
 #   deps    npm ci from the lockfile, every dependency, no lifecycle scripts
-#   build   Prisma client + TypeScript build, then dev dependencies pruned
+#   build   Prisma client + TypeScript build + the embedded database's seed, then dev dependencies
+#           pruned. The prisma CLI is one (nothing at runtime uses it: migrations run through
+#           `node dist/db/migrate-cli.js`), but npm keeps it through the prune because it is also
+#           an optional peer of @prisma/client: `npm uninstall --no-save` drops it and what it
+#           pulls in (~220 MB: @prisma/dev, @prisma/studio-core, effect, react-dom...)
 #   runtime the pruned tree only, NODE_ENV=production, non-root, node as PID 1
+#
+# Node: the line named in .nvmrc; scripts/check-node-version.mjs fails the build when this file,
+# nixpacks.toml, .nvmrc and package.json disagree.
 #
 # `npm run test:deploy` (scripts/simulate-docker-build.ts) runs these stages' commands in order on a
 # clean clone, checks every COPY source exists, and boots the result. Keep commands relative to
 # WORKDIR so that simulation stays faithful.
 
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: our postinstall (prisma generate + tsc) needs sources this layer does not have
@@ -25,24 +32,31 @@ COPY . .
 RUN node scripts/check-node-version.mjs \
  && npm run db:generate \
  && npm run build \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+ && npm run build:seed \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm uninstall --no-save --omit=dev --ignore-scripts --no-audit --no-fund prisma
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# glibc gives each thread its own malloc arena; two are enough for Node's few threads and keep
+# ~20-30 MB of RSS off an idle process (docs/ARCHITECTURE.md, performance).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
-COPY --from=build /app/prisma.config.ts ./
 # The embedded database (PGlite, used while DATABASE_URL is unset) lives in ./data: the only
-# directory the app writes to, so the only one the unprivileged user owns.
+# directory the app writes to, so the only one the unprivileged user owns. A volume mounted there
+# by a platform is root-owned: see docs/DEPLOY.md (the app stops naming DATA_DIR and the fix).
 RUN mkdir -p data && chown node:node data
 USER node
 EXPOSE 3000
+# One probe for the web and the worker service (both serve /live; only the web serves /health).
 # For platforms that honour it (Railway probes healthcheckPath instead). No curl in the image:
-# Node's fetch does the probe. HOST defaults to "::", which also accepts 127.0.0.1.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Node's fetch does the probe. HOST defaults to "::", which also accepts 127.0.0.1. In production
+# the worker listens on PORT too (unless WORKER_PORT is set).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (close-with-grace drains on it).
 # Same command as railway.json's startCommand and the Procfile's web line.
 CMD ["node", "--import", "./dist/instrument.js", "dist/server.js"]

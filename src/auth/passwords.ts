@@ -2,7 +2,8 @@
  * Password hashing with argon2id (@node-rs/argon2, prebuilt for each platform on the npm
  * registry), at OWASP's recommended parameters: 19 MiB of memory, 2 iterations, 1 lane.
  */
-import { hash, verify } from '@node-rs/argon2';
+// Imported on first use: the native module costs ~13 MB of RSS in a process that never hashes (the worker).
+const argon2 = () => import('@node-rs/argon2');
 
 // `algorithm: 2` is Algorithm.Argon2id; the package's enum is a const enum our isolated-module build cannot import.
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -10,10 +11,11 @@ const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 
-export const hashPassword = (password: string): Promise<string> => hash(password, OPTIONS);
+export const hashPassword = async (password: string): Promise<string> => (await argon2()).hash(password, OPTIONS);
 
 /** True when `password` matches `stored`; false (never an error) for anything else. */
-export const verifyPassword = (stored: string, password: string): Promise<boolean> => verify(stored, password).catch(() => false);
+export const verifyPassword = async (stored: string, password: string): Promise<boolean> =>
+  (await argon2()).verify(stored, password).catch(() => false);
 
 let decoy: Promise<string> | undefined;
 /**

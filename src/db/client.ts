@@ -6,13 +6,12 @@
  *   DATABASE_URL=pglite:memory  → throwaway in-memory PGlite from a migrated template (tests);
  *                                  loaded on first use, so an app that never queries pays nothing
  * Callers get a DatabaseHandle: the client plus ping / migrate / stats / close, and never need to
- * know which engine is underneath.
+ * know which engine is underneath. Each engine's driver is imported only when that engine is used
+ * (pg and its adapter, or PGlite and its adapter): the other one would only cost memory.
  */
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { AppConfig } from '../config/load.js';
 import { PGLITE_MEMORY } from '../config/sections/database.js';
@@ -25,7 +24,6 @@ import {
   type MigrateResult,
   type MigrationLog,
 } from './migrate.js';
-import { openMigratedMemoryPglite, openPgliteDir } from './pglite.js';
 import { pgliteSql, poolSql, type Sql } from './sql.js';
 
 /** The Prisma client every mode returns (Postgres via @prisma/adapter-pg, PGlite via its adapter). */
@@ -92,7 +90,8 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
   return openPglite(target, options);
 }
 
-function openPostgres(url: string, config: Config, options: OpenOptions): DatabaseHandle {
+async function openPostgres(url: string, config: Config, options: OpenOptions): Promise<DatabaseHandle> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   const pool = new pg.Pool({
     connectionString: url,
     max: config.DATABASE_POOL_MAX,
@@ -119,7 +118,11 @@ function openPostgres(url: string, config: Config, options: OpenOptions): Databa
     // A connection of its own rather than one from the pool: a saturated pool means "busy", and
     // must not read as "database unreachable" (the health check skips the ping while queries succeed).
     async ping() {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS, application_name: 'railfast-ping' });
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+        application_name: 'railfast-ping',
+      });
       client.on('error', () => {}); // reported by connect/query
       try {
         await client.connect();
@@ -130,7 +133,11 @@ function openPostgres(url: string, config: Config, options: OpenOptions): Databa
     },
     async migrate(log) {
       // A session of its own: the advisory lock lives on it, and migrations get no statement timeout.
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS, application_name: 'railfast-migrate' });
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+        application_name: 'railfast-migrate',
+      });
       client.on('error', () => {}); // surfaced by the failing query instead
       await client.connect();
       try {
@@ -153,6 +160,10 @@ function openPostgres(url: string, config: Config, options: OpenOptions): Databa
 }
 
 async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>, options: OpenOptions): Promise<DatabaseHandle> {
+  const [{ openMigratedMemoryPglite, openPgliteDir }, { PrismaPGlite }] = await Promise.all([
+    import('./pglite.js'),
+    import('pglite-prisma-adapter'),
+  ]);
   let instance: Promise<PGlite> | null = null;
   const get = (): Promise<PGlite> => {
     if (!instance) {
@@ -192,7 +203,10 @@ async function openPglite(target: Exclude<DatabaseTarget, { kind: 'postgres' }>,
     },
     async pending() {
       const db = await get();
-      return pendingMigrations(async (sql, params) => (await db.query(sql, params)).rows as never, await readMigrations(options.migrationsDir));
+      return pendingMigrations(
+        async (sql, params) => (await db.query(sql, params)).rows as never,
+        await readMigrations(options.migrationsDir),
+      );
     },
     // One in-process connection; queries queue inside PGlite.
     stats: () => ({ total: instance ? 1 : 0, idle: instance ? 1 : 0, waiting: 0, max: 1 }),

@@ -181,7 +181,9 @@ export default fp<DatabasePluginOptions>(
         check: async () => {
           if (pending === null || pending.length > 0) pending = await handle.pending();
           if (pending.length > 0) {
-            throw new Error(`${pending.length} migration(s) pending (${pending.join(', ')}): run \`npm run db:migrate\` (on Railway, the pre-deploy command)`);
+            throw new Error(
+              `${pending.length} migration(s) pending (${pending.join(', ')}): run \`npm run db:migrate\` (on Railway, the pre-deploy command)`,
+            );
           }
           return { pending: 0 };
         },

@@ -7,16 +7,28 @@
 import { HttpError, ServiceUnavailableError } from '../http/errors.js';
 
 /** Node socket errors that mean "no usable connection". */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
 /** Prisma codes for connection trouble: can't reach, timed out, server closed, pool timeout, too many connections. */
 const PRISMA_CONNECTION_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
 /** Driver-adapter error kinds for connection trouble. */
 const ADAPTER_CONNECTION_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 /** Messages pg uses for connections that died or never opened (these errors carry no code). */
-const CONNECTION_MESSAGE = /connection terminated|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|connection (is )?(closed|ended)|cannot use a pool after calling end|query read timeout|server closed the connection|the database system is (starting up|shutting down|in recovery mode)/i;
+const CONNECTION_MESSAGE =
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|connection (is )?(closed|ended)|cannot use a pool after calling end|query read timeout|server closed the connection|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /** 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 53300 too many connections; class 08 = connection exception. */
-const isConnectionSqlState = (code: string) => code === '57P01' || code === '57P02' || code === '57P03' || code === '53300' || code.startsWith('08');
+const isConnectionSqlState = (code: string) =>
+  code === '57P01' || code === '57P02' || code === '57P03' || code === '53300' || code.startsWith('08');
 /** 40001 serialization failure, 40P01 deadlock: the transaction rolled back and may simply be run again. */
 const isConflictSqlState = (code: string) => code === '40001' || code === '40P01';
 
@@ -113,7 +125,12 @@ export function describeDbError(err: unknown): string {
 
 /** The 503 every caller sees while the database is unavailable. */
 export function unavailable(retryAfterSeconds: number, cause?: unknown): ServiceUnavailableError {
-  return new ServiceUnavailableError('Database unavailable, retry later', Math.max(1, Math.ceil(retryAfterSeconds)), 'DATABASE_UNAVAILABLE', cause);
+  return new ServiceUnavailableError(
+    'Database unavailable, retry later',
+    Math.max(1, Math.ceil(retryAfterSeconds)),
+    'DATABASE_UNAVAILABLE',
+    cause,
+  );
 }
 
 /**
@@ -131,7 +148,12 @@ export function toHttpError(err: unknown): unknown {
     return new HttpError(409, `A record with this ${what} already exists`, { code: 'CONFLICT', details: { fields }, cause: err });
   }
   if (isSchemaBehind(err)) {
-    return new ServiceUnavailableError('The database schema is behind this version of the service: migrations are pending', 30, 'SCHEMA_OUT_OF_DATE', err);
+    return new ServiceUnavailableError(
+      'The database schema is behind this version of the service: migrations are pending',
+      30,
+      'SCHEMA_OUT_OF_DATE',
+      err,
+    );
   }
   if (e.code === 'P2025') {
     const model = typeof e.meta?.modelName === 'string' ? e.meta.modelName : 'Record';
@@ -153,7 +175,8 @@ export function isSchemaBehind(err: unknown): boolean {
 function uniqueFields(meta: Record<string, unknown> | undefined): string[] {
   if (!meta) return [];
   if (Array.isArray(meta.target)) return meta.target.map(String);
-  const cause = (meta.driverAdapterError as { cause?: { constraint?: { fields?: unknown; index?: unknown }; table?: unknown } } | undefined)?.cause;
+  const cause = (meta.driverAdapterError as { cause?: { constraint?: { fields?: unknown; index?: unknown }; table?: unknown } } | undefined)
+    ?.cause;
   const constraint = cause?.constraint;
   if (Array.isArray(constraint?.fields)) return constraint.fields.map((f) => String(f).replace(/^"|"$/g, ''));
   // Prisma names unique indexes <table>_<columns>_key: recover the columns for the message.

@@ -95,7 +95,10 @@ export class DbGuard {
     b.onBreak(() => {
       this.#openedAt = Date.now();
       this.#opens += 1;
-      this.#o.log.error({ threshold: this.#o.threshold, resetMs: this.#o.resetMs }, `database circuit breaker opened after ${this.#o.threshold} consecutive failures`);
+      this.#o.log.error(
+        { threshold: this.#o.threshold, resetMs: this.#o.resetMs },
+        `database circuit breaker opened after ${this.#o.threshold} consecutive failures`,
+      );
       this.#o.monitor.suspect();
     });
     b.onHalfOpen(() => this.#o.log.info({}, 'database circuit breaker half-open: trying one call'));

@@ -32,10 +32,18 @@ const stdio: CliIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-const schema = z.object({ DATABASE_URL: database.fields.DATABASE_URL, DATABASE_CONNECT_TIMEOUT_MS: database.fields.DATABASE_CONNECT_TIMEOUT_MS });
+const schema = z.object({
+  DATABASE_URL: database.fields.DATABASE_URL,
+  DATABASE_CONNECT_TIMEOUT_MS: database.fields.DATABASE_CONNECT_TIMEOUT_MS,
+});
 
 /** Run the CLI; resolves to the exit code. Exported for tests (no process.exit here). */
-export async function main(argv: string[], env: Record<string, string | undefined>, io: CliIo = stdio, dir = DEFAULT_MIGRATIONS_DIR): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo = stdio,
+  dir = DEFAULT_MIGRATIONS_DIR,
+): Promise<number> {
   const waitArg = argv.find((a) => a.startsWith('--wait='));
   const waitSeconds = waitArg ? Number(waitArg.slice('--wait='.length)) : 30;
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {

@@ -82,7 +82,10 @@ export const checksum = (sql: string) => createHash('sha256').update(sql).digest
 /** The migration folders under `dir`, sorted by name (their timestamp prefix), as Prisma reads them. */
 export async function readMigrations(dir = DEFAULT_MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       let sql: string;
@@ -145,14 +148,16 @@ export async function migrate(conn: MigrationConnection, options: MigrateOptions
     const applied = new Map(rows.filter((r) => r.rolled_back_at === null).map((r) => [r.migration_name, r.checksum]));
     const local = new Set(migrations.map((m) => m.name));
     for (const name of applied.keys()) {
-      if (!local.has(name)) log.warn({ migration: name }, `migration ${name} is applied to the database but missing from the migrations folder`);
+      if (!local.has(name))
+        log.warn({ migration: name }, `migration ${name} is applied to the database but missing from the migrations folder`);
     }
 
     const done: string[] = [];
     for (const m of migrations) {
       const recorded = applied.get(m.name);
       if (recorded !== undefined) {
-        if (recorded !== m.checksum) log.warn({ migration: m.name }, `migration ${m.name} was modified after it was applied (checksum differs)`);
+        if (recorded !== m.checksum)
+          log.warn({ migration: m.name }, `migration ${m.name} was modified after it was applied (checksum differs)`);
         continue;
       }
       const started = performance.now();
@@ -165,7 +170,12 @@ export async function migrate(conn: MigrationConnection, options: MigrateOptions
       done.push(m.name);
       log.info({ migration: m.name, durationMs: Math.round(performance.now() - started) }, `applied migration ${m.name}`);
     }
-    return { applied: done, skipped: migrations.length - done.length, total: migrations.length, durationMs: Math.round(performance.now() - t0) };
+    return {
+      applied: done,
+      skipped: migrations.length - done.length,
+      total: migrations.length,
+      durationMs: Math.round(performance.now() - t0),
+    };
   } finally {
     await release();
   }
@@ -222,7 +232,8 @@ export function pgMigrationConnection(client: PgClientLike, lockTimeoutMs = 120_
       for (;;) {
         const [row] = await query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [MIGRATION_LOCK_KEY]);
         if (row?.ok) break;
-        if (Date.now() > deadline) throw new Error(`timed out after ${lockTimeoutMs} ms waiting for the migration lock (held by another instance)`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out after ${lockTimeoutMs} ms waiting for the migration lock (held by another instance)`);
         onWait();
         await sleep(200);
       }
@@ -236,7 +247,9 @@ export function pgMigrationConnection(client: PgClientLike, lockTimeoutMs = 120_
 /** Minimal shape of a PGlite instance. */
 interface PgliteLike {
   query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
-  transaction<T>(fn: (tx: { exec(sql: string): Promise<unknown>; query(sql: string, params?: unknown[]): Promise<unknown> }) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (tx: { exec(sql: string): Promise<unknown>; query(sql: string, params?: unknown[]): Promise<unknown> }) => Promise<T>,
+  ): Promise<T>;
 }
 
 /** PGlite has one session per instance (advisory locks would be re-entrant): serialize runners in-process. */

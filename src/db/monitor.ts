@@ -48,7 +48,11 @@ export class DbMonitor {
 
   constructor(options: MonitorOptions) {
     this.#o = options;
-    this.#factory = new ExponentialBackoff({ initialDelay: options.minDelayMs, maxDelay: options.maxDelayMs, generator: halfJitterGenerator });
+    this.#factory = new ExponentialBackoff({
+      initialDelay: options.minDelayMs,
+      maxDelay: options.maxDelayMs,
+      generator: halfJitterGenerator,
+    });
   }
 
   get available(): boolean {
@@ -168,7 +172,8 @@ export class DbMonitor {
       this.#timer = null;
       this.#attempts += 1;
       void this.probe().then((ok) => {
-        if (!ok) this.#o.log.warn({ attempt: this.#attempts, reason: this.#lastError }, `database reconnect attempt ${this.#attempts} failed`);
+        if (!ok)
+          this.#o.log.warn({ attempt: this.#attempts, reason: this.#lastError }, `database reconnect attempt ${this.#attempts} failed`);
       });
     }, delay);
     // Never keep the process alive just to reconnect.

@@ -4,14 +4,21 @@
  * On disk (`<DATA_DIR>/pglite`) the database survives restarts; creating it runs initdb once (a
  * few seconds), reopening is faster.
  *
+ * A fresh data directory starts from the seed the image build made (scripts/pglite-seed.mjs:
+ * initdb + migrations, dumped to dist/pglite-seed.tar.gz) when there is one: running initdb in
+ * process takes ~830 MB of RSS at its peak, loading the seed ~300 MB (docs/ARCHITECTURE.md).
+ * Without a seed, initdb runs in a child process (pglite-init.ts), so its memory is given back.
+ *
  * In memory (`pglite:memory`, throwaway: demos and tests) a fresh initdb each time would cost
  * seconds, so we keep a migrated *template*: built once, dumped to a tarball, cached in this process
  * and on disk in os.tmpdir() under a key made from the PGlite version and the migration checksums,
  * and loaded with `new PGlite({ loadDataDir })`. A changed migration changes the key, so a stale
  * template is never used.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -19,14 +26,53 @@ import { gunzipSync, gzip } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { dataDirProblem } from './data-dir.js';
 import { migrate, pgliteMigrationConnection, type Migration, type MigrationLog } from './migrate.js';
 
-/** Open (creating on first use) a PGlite database stored in `dir`. */
+/**
+ * PostgreSQL's memory settings sized for one small in-process service instead of its defaults
+ * (shared_buffers 128 MB, which PGlite's WebAssembly heap keeps resident once touched): -110 MB
+ * of RSS on an existing database (docs/ARCHITECTURE.md). PGlite's own defaults come first.
+ */
+export const PGLITE_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  ...['shared_buffers=16MB', 'wal_buffers=1MB', 'temp_buffers=1MB', 'work_mem=2MB', 'maintenance_work_mem=16MB'].flatMap((s) => ['-c', s]),
+];
+
+/** Where the build puts the seed (dist/pglite-seed.tar.gz); absent under tsx or before `npm run build:seed`. */
+export const PGLITE_SEED = fileURLToPath(new URL('../pglite-seed.tar.gz', import.meta.url));
+
+/** Open (creating on first use, from the seed when there is one) a PGlite database stored in `dir`. */
 export async function openPgliteDir(dir: string): Promise<PGlite> {
-  mkdirSync(dir, { recursive: true });
-  const db = new PGlite(dir);
+  const problem = dataDirProblem(dir);
+  if (problem) throw new Error(problem);
+  const seed = existsSync(join(dir, 'PG_VERSION')) ? null : await readFile(PGLITE_SEED).catch(() => null);
+  if (!seed && !existsSync(join(dir, 'PG_VERSION'))) await initdbInChild(dir);
+  const db = new PGlite(dir, { startParams: PGLITE_START_PARAMS, ...(seed ? { loadDataDir: new Blob([seed]) } : {}) });
   await db.waitReady;
   return db;
+}
+
+/** Run pglite-init in a child process (see there why); from sources (tsx) with tsx. */
+async function initdbInChild(dir: string): Promise<void> {
+  const script = fileURLToPath(new URL(`./pglite-init${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script, dir] : [script, dir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${stderr.trim()}`);
+}
+
+/** The seed: a new database with every migration applied, gzipped (scripts/pglite-seed.mjs writes it to PGLITE_SEED). */
+export async function buildPgliteSeed(migrations: Migration[]): Promise<Uint8Array> {
+  const db = new PGlite({ startParams: PGLITE_START_PARAMS });
+  try {
+    await migrate(pgliteMigrationConnection(db), { migrations });
+    return new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer());
+  } finally {
+    await db.close();
+  }
 }
 
 function pgliteVersion(): string {
@@ -77,7 +123,7 @@ async function fromTemplate(name: string, build: () => Promise<PGlite>, retry = 
   }
   try {
     // In memory nothing is durable anyway: skip the per-query filesystem sync.
-    const db = new PGlite({ loadDataDir: await blob, relaxedDurability: true });
+    const db = new PGlite({ loadDataDir: await blob, relaxedDurability: true, startParams: PGLITE_START_PARAMS });
     await db.waitReady;
     return db;
   } catch (err) {
@@ -117,7 +163,7 @@ export function openMigratedMemoryPglite(migrations: Migration[], log?: Migratio
 /** A throwaway in-memory database with nothing in it (the migrated template starts here; runner tests). */
 export function openEmptyMemoryPglite(): Promise<PGlite> {
   return fromTemplate(`empty-${templateKey({ v: pgliteVersion() })}`, async () => {
-    const fresh = new PGlite();
+    const fresh = new PGlite({ startParams: PGLITE_START_PARAMS });
     await fresh.waitReady;
     return fresh;
   });

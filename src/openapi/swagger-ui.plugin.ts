@@ -20,7 +20,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { DOCS_PREFIX } from '../http/ops-routes.js';
@@ -81,7 +80,8 @@ export default fp(
         }
         return payload;
       });
-      await docs.register(swaggerUi, {
+      // Imported only when docs are on: nothing of the UI is loaded otherwise.
+      await docs.register((await import('@fastify/swagger-ui')).default, {
         routePrefix: DOCS_PREFIX,
         staticCSP: DOCS_CSP,
         uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true, tryItOutEnabled: false },

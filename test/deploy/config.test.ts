@@ -4,7 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.js';
@@ -120,22 +122,23 @@ test('Procfile and nixpacks.toml start the same commands as the Railway configs'
     'node scripts/check-node-version.mjs',
     'npm run db:generate',
     'npm run build',
+    'npm run build:seed',
     'NPM_CONFIG_PRODUCTION= npm prune --omit=dev --ignore-scripts --no-audit --no-fund',
   ]);
   assert.ok(plan.nixPkgs.includes('openssl'), 'openssl for Prisma');
   const node = plan.nixPkgs.find((p) => /^nodejs_\d+$/.test(p));
-  assert.ok(node && Number(node.slice('nodejs_'.length)) >= 20, `a Node >= 20 nix package, got ${node}`);
+  assert.equal(node, `nodejs_${read('.nvmrc').trim()}`, 'the Node line of .nvmrc');
   assert.equal(plan.variables.NIXPACKS_NODE_VERSION, node!.slice('nodejs_'.length));
 });
 
-test('Dockerfile: deps → build → runtime, node 20, non-root, exec-form CMD = startCommand, HEALTHCHECK', () => {
+test('Dockerfile: deps → build → runtime, the Node line of .nvmrc, non-root, exec-form CMD = startCommand, HEALTHCHECK', () => {
   const stages = parseDockerfile(read('Dockerfile'));
   assert.deepEqual(
     stages.map((s) => s.name),
     ['deps', 'build', 'runtime'],
   );
   const runtime = stages[2]!;
-  assert.equal(runtime.base, 'node:20-bookworm-slim');
+  assert.equal(runtime.base, `node:${read('.nvmrc').trim()}-bookworm-slim`);
   const ops = (op: string) => runtime.instructions.filter((i) => i.op === op);
   assert.deepEqual(
     ops('CMD').map((i) => i.json),
@@ -147,11 +150,12 @@ test('Dockerfile: deps → build → runtime, node 20, non-root, exec-form CMD =
     ['node'],
   );
   assert.ok(ops('ENV').some((i) => i.text === 'NODE_ENV=production'));
-  assert.match(ops('HEALTHCHECK')[0]?.text ?? '', /\/health/);
+  // /live: served by the web and the worker service alike (one image, two services).
+  assert.match(ops('HEALTHCHECK')[0]?.text ?? '', /\/live/);
   const deps = stages[0]!.instructions.map((i) => i.text);
   assert.ok(deps.includes('npm ci --ignore-scripts --no-audit --no-fund'));
   const build = stages[1]!.instructions.find((i) => i.op === 'RUN')!.text;
-  assert.match(build, /npm run db:generate && npm run build && npm prune --omit=dev/);
+  assert.match(build, /npm run db:generate && npm run build && npm run build:seed && npm prune --omit=dev/);
 });
 
 test('.dockerignore keeps installed, generated and secret files out, and what the build needs in', () => {
@@ -219,4 +223,19 @@ test('Railway variables reach every log line and /version', async () => {
     { service: 'api', env: 'production', deploymentId: 'dep-1', replicaId: 'rep-2', commit: '0123456789ab' },
   );
   assert.equal(testConfig(env).TRUST_PROXY, true);
+});
+
+test('one Node line ships: check-node-version passes here and fails loudly when a file disagrees', () => {
+  const script = join(root, 'scripts/check-node-version.mjs');
+  assert.equal(spawnSync(process.execPath, [script], { encoding: 'utf8' }).status, 0);
+  const copy = mkdtempSync(join(tmpdir(), 'railfast-node-line-'));
+  try {
+    for (const f of ['package.json', '.nvmrc', 'nixpacks.toml']) writeFileSync(join(copy, f), read(f));
+    writeFileSync(join(copy, 'Dockerfile'), read('Dockerfile').replace(/^FROM node:\d+/m, 'FROM node:20'));
+    const r = spawnSync(process.execPath, [script, copy], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Dockerfile: FROM node:20-bookworm-slim is not Node \d+/);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,9 @@
  * process.env. Required variables get the `testValue` their declaration gives (config/fields.ts),
  * so adding one does not break every test. DATABASE_URL defaults to `pglite:memory` so a test app
  * never touches ./data; load shedding is off unless a test opts in (on a busy CI machine the
- * event loop crosses its threshold and unrelated answers would become 503s).
+ * event loop crosses its threshold and unrelated answers would become 503s), and so are the memory
+ * guard and shedding on RSS (the test runner's one process holds many apps at once, well above a
+ * production process; the tests of those features opt in).
  */
 import { loadConfig, type AppConfig } from '../../src/config/load.js';
 import { ENV_DOCS } from '../../src/config/schema.js';
@@ -17,6 +19,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'pglite:memory',
     LOAD_SHEDDING_ENABLED: 'false',
+    MAX_RSS_MB: '0',
+    SHED_MAX_RSS_MB: '0',
     ...overrides,
   });
 }

@@ -22,7 +22,9 @@ export interface Proc {
 export async function startProcess(args: string[], env: Record<string, string>, readyTimeoutMs = 60_000): Promise<Proc> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', ...env, PORT: port },
+    // No memory guard or RSS shedding unless a test asks: fixtures run under tsx with an in-memory
+    // database (~500 MB), far above a production process and the 512 MB-instance defaults.
+    env: { PATH: process.env.PATH ?? '', LOG_PRETTY: 'false', NODE_ENV: 'production', MAX_RSS_MB: '0', SHED_MAX_RSS_MB: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return watchProcess(child, port, readyTimeoutMs);
