@@ -5,8 +5,9 @@
  * - Costly routes get their own, tighter limit from COSTLY_ROUTES below (matched by method and
  *   route pattern when the route is registered, so route files need no change). A route that sets
  *   `config: { rateLimit: {...} }` itself keeps its own setting.
- * - Ops endpoints (ops-routes.ts) are exempt: `config.rateLimit = false`, so no hook at all
- *   runs for them (GET /live pays nothing for rate limiting).
+ * - The probes (/live, /ready, /metrics: ops-routes.ts PROBE_ROUTES) are exempt:
+ *   `config.rateLimit = false`, so no hook at all runs for them (GET /live pays nothing for rate
+ *   limiting). The other ops endpoints (/health, /config...) count like any route.
  * - Client key: the admin identity when a valid admin token is presented (a hash, never the
  *   token), otherwise the client IP (`request.ip`, from X-Forwarded-For when TRUST_PROXY is on;
  *   IPv6 grouped per /64 as the plugin does by default).
@@ -20,7 +21,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from './bearer-token.js';
 import { HttpError } from './errors.js';
-import { isOpsRoute } from './ops-routes.js';
+import { isProbeRoute } from './ops-routes.js';
 import { switchingStore } from './rate-limit-store.js';
 
 export default fp(
@@ -35,7 +36,7 @@ export default fp(
     app.addHook('onRoute', (route) => {
       if (route.config?.rateLimit !== undefined) return;
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (isOpsRoute(route.url)) {
+      if (isProbeRoute(route.url)) {
         route.config = { ...route.config, rateLimit: false };
         return;
       }

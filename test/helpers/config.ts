@@ -3,7 +3,8 @@
  * process.env. Required variables get the `testValue` their declaration gives (config/fields.ts),
  * so adding one does not break every test. DATABASE_URL defaults to `pglite:memory` so a test app
  * never touches ./data; load shedding is off unless a test opts in (on a busy CI machine the
- * event loop crosses its threshold and unrelated answers would become 503s).
+ * event loop crosses its threshold and unrelated answers would become 503s); the health cache is
+ * off (tests change a check and read /ready at once).
  */
 import { loadConfig, type AppConfig } from '../../src/config/load.js';
 import { ENV_DOCS } from '../../src/config/schema.js';
@@ -17,6 +18,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'pglite:memory',
     LOAD_SHEDDING_ENABLED: 'false',
+    // Tests flip a check and read /ready at once: no reuse of a previous run unless a test opts in.
+    HEALTH_CACHE_MS: '0',
     ...overrides,
   });
 }
