@@ -50,6 +50,20 @@ export default fp(
       return sendError(reply, body, error.retryAfter);
     });
 
+    // Once the app closes, a request that still arrives (on a kept-alive connection) gets 503 in the
+    // envelope, with the headers the hooks before this one set. This replaces Fastify's
+    // return503OnClosing, whose fixed body has no request id and no security headers.
+    let closing = false;
+    app.addHook('preClose', (done) => {
+      closing = true;
+      done();
+    });
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!closing) return done();
+      reply.header('connection', 'close');
+      sendError(reply, envelope(request, 503, 'The server is shutting down, retry', { code: 'SHUTTING_DOWN' }), 1);
+    });
+
     // @fastify/rate-limit hooks routes only. Unmatched URLs count against the same per-client limit
     // (its documented way: the limiter as the 404 handler's preHandler); otherwise requesting random
     // paths would be an unlimited way to load the server.
