@@ -21,7 +21,7 @@ import health from './health/health.plugin.js';
 import metrics from './observability/metrics.plugin.js';
 import responseHeaders from './http/response-headers.plugin.js';
 import securityHeaders, { securityHeaderValues } from './http/security-headers.plugin.js';
-import { clientErrorHandler, edgeCounter, frameworkErrors, serverTimeouts, type EdgeOptions } from './http/edge.js';
+import { clientErrorHandler, edgeCounter, frameworkErrors, serverTimeouts, trustProxyOption, type EdgeOptions } from './http/edge.js';
 import cors from './http/cors.plugin.js';
 import requestContext from './http/request-context.plugin.js';
 import redis from './redis/redis.plugin.js';
@@ -66,7 +66,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
     logController: new AccessLog(appConfig.SLOW_REQUEST_MS),
     genReqId,
     bodyLimit: appConfig.BODY_LIMIT_BYTES,
-    trustProxy: appConfig.TRUST_PROXY,
+    trustProxy: trustProxyOption(appConfig.TRUST_PROXY),
     // Deliberate server timeouts: headers, whole request (swept often enough to fire on time), idle keep-alive.
     http: serverTimeouts(appConfig),
     requestTimeout: appConfig.REQUEST_TIMEOUT_MS,

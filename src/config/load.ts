@@ -14,7 +14,8 @@ type Parsed = ReturnType<typeof envSchema.parse>;
 export type AppConfig = Readonly<
   Omit<Parsed, 'LOG_PRETTY' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READINESS_DRAIN_DELAY_MS' | 'OPS_DETAILS_PUBLIC'> & {
     LOG_PRETTY: boolean;
-    TRUST_PROXY: boolean;
+    /** Fastify's trustProxy: every hop (true), none (false), a hop count, or proxy addresses / CIDRs. */
+    TRUST_PROXY: boolean | number | readonly string[];
     CORS_ORIGINS: readonly string[];
     READINESS_DRAIN_DELAY_MS: number;
     OPS_DETAILS_PUBLIC: boolean;
@@ -61,7 +62,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     ON_RAILWAY: onRailway,
     LOG_PRETTY: c.LOG_PRETTY ?? (Boolean(process.stdout.isTTY) && !production),
-    TRUST_PROXY: c.TRUST_PROXY ?? onRailway,
+    // Railway's edge is one proxy hop: trusting more lets a client choose its own address.
+    TRUST_PROXY: c.TRUST_PROXY ?? (onRailway ? 1 : false),
     CORS_ORIGINS: c.CORS_ORIGINS ?? (production ? [] : ['*']),
     READINESS_DRAIN_DELAY_MS: c.READINESS_DRAIN_DELAY_MS ?? (production ? 3000 : 0),
     OPS_DETAILS_PUBLIC: c.OPS_DETAILS_PUBLIC ?? !production,

@@ -34,6 +34,16 @@ export function serverTimeouts(c: AppConfig): ServerOptions {
   };
 }
 
+/**
+ * TRUST_PROXY as Fastify's trustProxy. A hop count becomes "trust the nearest `hops` addresses":
+ * Fastify's own number option trusts no hop at all (it cannot check who the peer is), but behind a
+ * platform edge (Railway) every public connection comes through that one proxy.
+ */
+export function trustProxyOption(value: AppConfig['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
+}
+
 type Hook = (request: FastifyRequest, reply: FastifyReply) => unknown;
 
 export interface EdgeOptions {
