@@ -14,6 +14,7 @@ import type { DatabaseHandle } from './db/client.js';
 import { createLogger } from './observability/logger.js';
 import { AccessLog } from './observability/access-log.js';
 import { genReqId } from './http/request-id.js';
+import { strictBodySchemaController } from './http/validation.js';
 import { ErrorEnvelopeSchema } from './http/error-envelope.js';
 import config from './config/config.plugin.js';
 import lifecycle from './lifecycle/lifecycle.plugin.js';
@@ -80,7 +81,9 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
     // The first boot of the embedded database (initdb + migrations) can take longer than the default 10 s.
     pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Query strings and path parameters coerce ("5" → 5); bodies do not (http/validation.ts).
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    schemaController: strictBodySchemaController(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.addSchema(ErrorEnvelopeSchema);
 
