@@ -28,6 +28,7 @@ import requestContext from './http/request-context.plugin.js';
 import redis from './redis/redis.plugin.js';
 import rateLimit from './http/rate-limit.plugin.js';
 import errorHandler from './http/error-handler.plugin.js';
+import jsonBody from './http/json-body.plugin.js';
 import adminAuth from './http/admin-auth.plugin.js';
 import auth from './auth/auth.plugin.js';
 import database from './db/database.plugin.js';
@@ -105,6 +106,7 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(rateLimit);
   if (app.hasDecorator('rateLimit')) edge.rateLimit = app.rateLimit();
   await app.register(errorHandler);
+  await app.register(jsonBody);
   await app.register(adminAuth);
   await app.register(auth);
 

@@ -15,6 +15,9 @@ export const server = section('Server', {
     doc: 'Pretty logs instead of JSON lines; unset → on when stdout is a terminal outside production.',
   }),
   BODY_LIMIT_BYTES: env(int(1, 1024 * 1024 * 1024).prefault(String(1024 * 1024)), { doc: 'Request bodies larger than this get 413.' }),
+  JSON_MAX_DEPTH: env(int(1, 1000).prefault('64'), {
+    doc: 'JSON bodies nested deeper than this (objects and arrays) get 400, checked before parsing.',
+  }),
   SLOW_REQUEST_MS: env(int(1).prefault('1000'), { doc: 'Requests slower than this are logged at warn level.' }),
   REQUEST_TIMEOUT_MS: env(int(1).prefault('30000'), { doc: "Whole-request deadline (Node's server.requestTimeout)." }),
   HEADERS_TIMEOUT_MS: env(int(1).prefault('15000'), { doc: 'Time allowed to receive the request headers (slowloris guard).' }),
