@@ -37,6 +37,7 @@ export function exceedsDepth(text: string, max: number): boolean {
 }
 
 /** NUL, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The path of the first string (key or value) holding NUL or a lone surrogate, or null. */
