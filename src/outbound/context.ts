@@ -26,14 +26,4 @@ export function outbound(): OutboundContext {
   return current;
 }
 
-/** True when `url`'s host matches one of `rules` (see OutboundContext.jobAllowedHosts). */
-export function hostAllowed(url: URL, rules: readonly string[]): boolean {
-  const hostname = url.hostname.toLowerCase();
-  const host = url.host.toLowerCase();
-  return rules.some((raw) => {
-    const rule = raw.toLowerCase();
-    if (rule === '*') return true;
-    if (rule.startsWith('*.')) return hostname.endsWith(rule.slice(1)) && hostname.length > rule.length - 1;
-    return rule === hostname || rule === host;
-  });
-}
+export { hostAllowed } from './target-guard.js';
