@@ -377,7 +377,7 @@ test('http job end to end: submitted through the API, run by the queue; a failin
   const target = await httpReceiver((req, res) => void (req.url === '/ok' ? res.end('hello') : res.writeHead(503).end()));
   const hook = await httpReceiver();
   t.after(() => Promise.all([target.close(), hook.close()]));
-  const app = await buildQueueApp({ ALERT_WEBHOOK_URL: hook.url, OUTBOUND_RETRIES: '1', OUTBOUND_RETRY_MAX_DELAY_MS: '50' });
+  const app = await buildQueueApp({ ALERT_WEBHOOK_URL: hook.url, OUTBOUND_RETRIES: '1', OUTBOUND_RETRY_MAX_DELAY_MS: '50', ALERT_JOB_DEAD_WINDOW_MS: '200' });
   t.after(() => app.close());
 
   const id = await accept(app, { type: 'http', payload: { url: `${target.url}/ok` } });
@@ -403,5 +403,5 @@ test('http job end to end: submitted through the API, run by the queue; a failin
   await hook.waitFor(1, 10_000);
   const alert = hook.received.map((r) => JSON.parse(r.body)).find((a) => a.type === 'job.dead');
   assert.ok(alert, 'job.dead alert delivered');
-  assert.equal(alert.details.jobId, deadId);
+  assert.equal(alert.details.sampleJobIds, deadId); // one summary per type and window
 });
