@@ -14,18 +14,21 @@ import type { DatabaseHandle } from './db/client.js';
 import { createLogger } from './observability/logger.js';
 import { AccessLog } from './observability/access-log.js';
 import { genReqId } from './http/request-id.js';
+import { strictBodySchemaController } from './http/validation.js';
 import { ErrorEnvelopeSchema } from './http/error-envelope.js';
 import config from './config/config.plugin.js';
 import lifecycle from './lifecycle/lifecycle.plugin.js';
 import health from './health/health.plugin.js';
 import metrics from './observability/metrics.plugin.js';
 import responseHeaders from './http/response-headers.plugin.js';
-import securityHeaders from './http/security-headers.plugin.js';
+import securityHeaders, { securityHeaderValues } from './http/security-headers.plugin.js';
+import { clientErrorHandler, edgeCounter, frameworkErrors, serverTimeouts, trustProxyOption, type EdgeOptions } from './http/edge.js';
 import cors from './http/cors.plugin.js';
 import requestContext from './http/request-context.plugin.js';
 import redis from './redis/redis.plugin.js';
 import rateLimit from './http/rate-limit.plugin.js';
 import errorHandler from './http/error-handler.plugin.js';
+import jsonBody from './http/json-body.plugin.js';
 import adminAuth from './http/admin-auth.plugin.js';
 import auth from './auth/auth.plugin.js';
 import database from './db/database.plugin.js';
@@ -59,30 +62,38 @@ if (import.meta.url.endsWith('.ts')) process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??=
 
 export async function buildApp(appConfig: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = (options.logger ?? createLogger(appConfig)) as FastifyBaseLogger;
+  // Answers given before a route runs (router errors, Node's parser and timeouts): http/edge.ts.
+  const edge: EdgeOptions = { securityHeaders: await securityHeaderValues() };
   const app = Fastify({
     loggerInstance: logger,
     logController: new AccessLog(appConfig.SLOW_REQUEST_MS),
     genReqId,
     bodyLimit: appConfig.BODY_LIMIT_BYTES,
-    trustProxy: appConfig.TRUST_PROXY,
-    // Deliberate server timeouts: whole request, idle keep-alive (headers: below).
+    trustProxy: trustProxyOption(appConfig.TRUST_PROXY),
+    // Deliberate server timeouts: headers, whole request (swept often enough to fire on time), idle keep-alive.
+    http: serverTimeouts(appConfig),
     requestTimeout: appConfig.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: appConfig.KEEP_ALIVE_TIMEOUT_MS,
-    // On close: finish in-flight requests, drop idle keep-alive sockets, 503 anything new.
+    frameworkErrors: frameworkErrors(edge),
+    clientErrorHandler: clientErrorHandler(edge),
+    // On close: finish in-flight requests, drop idle keep-alive sockets; anything new gets 503 in
+    // the envelope from response-headers.plugin.ts (Fastify's own return503OnClosing has no request id).
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    return503OnClosing: false,
     // The first boot of the embedded database (initdb + migrations) can take longer than the default 10 s.
     pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Query strings and path parameters coerce ("5" → 5); bodies do not (http/validation.ts).
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    schemaController: strictBodySchemaController(),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.headersTimeout = appConfig.HEADERS_TIMEOUT_MS;
   app.addSchema(ErrorEnvelopeSchema);
 
   await app.register(config, { config: appConfig });
   await app.register(lifecycle);
   await app.register(health);
   await app.register(metrics);
+  edge.count = edgeCounter(app.metrics.registry);
 
   // Backing services, each with its fallback.
   await app.register(database, { database: options.database });
@@ -94,7 +105,9 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(cors);
   await app.register(requestContext);
   await app.register(rateLimit);
+  if (app.hasDecorator('rateLimit')) edge.rateLimit = app.rateLimit();
   await app.register(errorHandler);
+  await app.register(jsonBody);
   await app.register(adminAuth);
   await app.register(auth);
 

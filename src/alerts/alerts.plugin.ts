@@ -4,7 +4,7 @@
  * (health-monitor.plugin.ts), alerts are raised here for:
  *   drain.started   the drain began (info for a deploy's SIGTERM, critical for a crash or the memory limit)
  *   breaker.open    an outbound circuit breaker opened (breaker.closed when it recovers)
- *   job.dead        a job exhausted its attempts
+ *   job.dead        jobs exhausted their attempts: one summary per job type per ALERT_JOB_DEAD_WINDOW_MS (digest.ts)
  *   memory.high     RSS reached 90% of MAX_RSS_MB (the memory guard's 'high' event)
  * Deliveries still in flight (e.g. the drain alert) are awaited, bounded, after every other shutdown
  * step (`afterShutdown`), since closing components can still raise alerts.
@@ -13,6 +13,8 @@ import { hostname } from 'node:os';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import { Alerts } from './alerts.js';
+import { DeadJobDigest } from './digest.js';
+import { maskText } from '../shared/mask.js';
 import { discordSink, logSink, slackSink, webhookSink } from './sinks.js';
 import type { Sink } from './types.js';
 import { buildInfo } from '../shared/build-info.js';
@@ -80,15 +82,19 @@ export default fp(
       });
     });
 
-    app.queue.on('dead', (job) => {
+    // Job errors quote what the job met (URLs, answers): masked here, escaped per sink (sinks.ts).
+    const deadJobs = new DeadJobDigest(c.ALERT_JOB_DEAD_WINDOW_MS, (d) => {
+      const seconds = Math.round(d.windowMs / 1000);
       void alerts.raise({
         type: 'job.dead',
         severity: 'warning',
-        title: `Job ${job.type} dead after ${job.attempt} attempt(s)`,
-        message: job.error,
-        details: { jobId: job.id, jobType: job.type, attempts: job.attempt },
+        title: `${d.count} ${d.jobType} job(s) dead within ${seconds} s`,
+        ...(d.lastError ? { message: `Last error: ${maskText(d.lastError)}` } : {}),
+        details: { jobType: d.jobType, count: d.count, sampleJobIds: d.sampleJobIds.join(', ') },
       });
     });
+    app.queue.on('dead', (job) => deadJobs.add(job));
+    app.lifecycle.onShutdown('dead-job-alerts', () => deadJobs.flush());
 
     app.memoryGuard?.on('high', (m) => {
       void alerts.raise({

@@ -5,6 +5,7 @@
  * variable's documentation and handling (secret, masked URL, essential) to its schema, where the
  * loader, /config, the log redaction and `npm run docs:env` all read it.
  */
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 export interface EnvDoc {
@@ -122,6 +123,36 @@ export const minLength = (min: number) =>
       return z.NEVER;
     }
     return raw;
+  });
+
+/** Named address ranges proxy-addr understands, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Which proxies to believe about the client address: true/false (every hop / none), a hop count
+ * (`1`: only the nearest proxy), or a comma list of addresses and CIDRs (`10.0.0.0/8, ::1`) and
+ * the names loopback, linklocal, uniquelocal.
+ */
+export const trustProxy = () =>
+  z.string().transform((raw, ctx): boolean | number | string[] => {
+    const s = raw.trim().toLowerCase();
+    if (TRUE.has(s) && s !== '1') return true;
+    if (FALSE.has(s) && s !== '0') return false;
+    if (/^\d+$/.test(s) && Number(s) <= 100) return Number(s);
+    const entries = s.split(',').map((e) => e.trim()).filter(Boolean);
+    const valid = (e: string) => {
+      if (PROXY_RANGE_NAMES.has(e)) return true;
+      try {
+        if (e.includes('/')) ipaddr.parseCIDR(e);
+        else ipaddr.parse(e);
+        return ipaddr.isValid(e.split('/')[0]!);
+      } catch {
+        return false;
+      }
+    };
+    if (entries.length && entries.every(valid)) return entries;
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or a comma list of addresses / CIDRs' });
+    return z.NEVER;
   });
 
 /** Plain non-empty string. */

@@ -12,11 +12,13 @@ import { ENV_ALIASES, envSchema, SECRET_KEYS, URL_KEYS } from './schema.js';
 type Parsed = ReturnType<typeof envSchema.parse>;
 
 export type AppConfig = Readonly<
-  Omit<Parsed, 'LOG_PRETTY' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READINESS_DRAIN_DELAY_MS'> & {
+  Omit<Parsed, 'LOG_PRETTY' | 'TRUST_PROXY' | 'CORS_ORIGINS' | 'READINESS_DRAIN_DELAY_MS' | 'OPS_DETAILS_PUBLIC'> & {
     LOG_PRETTY: boolean;
-    TRUST_PROXY: boolean;
+    /** Fastify's trustProxy: every hop (true), none (false), a hop count, or proxy addresses / CIDRs. */
+    TRUST_PROXY: boolean | number | readonly string[];
     CORS_ORIGINS: readonly string[];
     READINESS_DRAIN_DELAY_MS: number;
+    OPS_DETAILS_PUBLIC: boolean;
     /** True when Railway's injected variables are present. */
     ON_RAILWAY: boolean;
   }
@@ -60,9 +62,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     ON_RAILWAY: onRailway,
     LOG_PRETTY: c.LOG_PRETTY ?? (Boolean(process.stdout.isTTY) && !production),
-    TRUST_PROXY: c.TRUST_PROXY ?? onRailway,
+    // Railway's edge is one proxy hop: trusting more lets a client choose its own address.
+    TRUST_PROXY: c.TRUST_PROXY ?? (onRailway ? 1 : false),
     CORS_ORIGINS: c.CORS_ORIGINS ?? (production ? [] : ['*']),
     READINESS_DRAIN_DELAY_MS: c.READINESS_DRAIN_DELAY_MS ?? (production ? 3000 : 0),
+    OPS_DETAILS_PUBLIC: c.OPS_DETAILS_PUBLIC ?? !production,
   };
 
   // Rules that involve more than one variable.
@@ -95,14 +99,16 @@ export function loadDotEnv(path = '.env'): boolean {
   return true;
 }
 
-/** The config as safe to show: secrets removed, URL credentials masked. */
+/** The config as safe to show: secrets removed, URL credentials (userinfo, credential parameters, fragments) masked. */
 export function publicConfig(config: AppConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (SECRET_KEYS.has(k)) {
       out[k] = v === undefined ? null : '[set]';
-    } else if (typeof v === 'string' && (URL_KEYS.has(k) || /:\/\/[^/]*@/.test(v))) {
+    } else if (typeof v === 'string' && (URL_KEYS.has(k) || v.includes('://'))) {
       out[k] = maskUrl(v);
+    } else if (Array.isArray(v)) {
+      out[k] = v.map((item: unknown) => (typeof item === 'string' && item.includes('://') ? maskUrl(item) : item));
     } else {
       out[k] = v ?? null;
     }

@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('health', new HealthRegistry());
+    app.decorate('health', new HealthRegistry({ cacheMs: app.config.HEALTH_CACHE_MS }));
   },
-  { name: 'health' },
+  { name: 'health', dependencies: ['config'] },
 );

@@ -4,6 +4,7 @@
  * component shows up everywhere without touching the routes.
  */
 import { Type } from 'typebox';
+import { maskText } from '../shared/mask.js';
 import { withTimeout } from '../shared/timeout.js';
 
 export interface HealthCheck {
@@ -29,13 +30,28 @@ export interface CheckResult {
 
 const DEFAULT_TIMEOUT_MS = 2000;
 
+export interface HealthRegistryOptions {
+  /** How long one run's results are reused by `cached()`; 0 = only calls in flight are shared. */
+  cacheMs?: number;
+  now?: () => number;
+}
+
 export class HealthRegistry {
   #checks: HealthCheck[] = [];
   #stats = new Map<string, () => unknown>();
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  #last: { at: number; results: Promise<Record<string, CheckResult>> } | undefined;
+
+  constructor(opts: HealthRegistryOptions = {}) {
+    this.#cacheMs = opts.cacheMs ?? 0;
+    this.#now = opts.now ?? Date.now;
+  }
 
   register(check: HealthCheck): void {
     if (this.#checks.some((c) => c.name === check.name)) throw new Error(`health check "${check.name}" registered twice`);
     this.#checks.push(check);
+    this.#last = undefined;
   }
 
   addStats(name: string, provider: () => unknown): void {
@@ -47,6 +63,24 @@ export class HealthRegistry {
     return Object.fromEntries(this.#checks.map((c) => [c.name, c.mode?.() ?? 'on']));
   }
 
+  /**
+   * The probes' view (/ready, /health): concurrent callers share one run, and its results are
+   * reused for `cacheMs`, so a flood of probes costs at most one database round trip per window.
+   */
+  cached(): Promise<Record<string, CheckResult>> {
+    const now = this.#now();
+    const last = this.#last;
+    // A run still in flight has at = its start; it is shared however long it takes.
+    if (last && (last.at === -1 || now - last.at < this.#cacheMs)) return last.results;
+    const entry = { at: -1, results: this.run() };
+    this.#last = entry;
+    void entry.results.then(() => {
+      entry.at = this.#now();
+    });
+    return entry.results;
+  }
+
+  /** Run every check now (the admin view and the health monitor). */
   async run(): Promise<Record<string, CheckResult>> {
     const results = await Promise.all(this.#checks.map((c) => runOne(c)));
     return Object.fromEntries(this.#checks.map((c, i) => [c.name, results[i]!]));
@@ -72,7 +106,7 @@ async function runOne(c: HealthCheck): Promise<CheckResult> {
     const details = await withTimeout(c.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => c.check());
     return { status: 'up', ...base, latencyMs: elapsed(t0), ...(details ? { details } : {}) };
   } catch (err) {
-    return { status: 'down', ...base, latencyMs: elapsed(t0), error: (err as Error).message || String(err) };
+    return { status: 'down', ...base, latencyMs: elapsed(t0), error: maskText((err as Error).message || String(err)) };
   }
 }
 
@@ -89,6 +123,13 @@ export function summarize(results: Record<string, CheckResult>): 'healthy' | 'de
   }
   return status;
 }
+
+/** A check as the public sees it (production /ready and /health): no modes, hosts, paths or error texts. */
+export function publicResult(r: CheckResult): PublicCheckResult {
+  return { status: r.status, critical: r.critical, latencyMs: r.latencyMs };
+}
+
+export type PublicCheckResult = Pick<CheckResult, 'status' | 'critical' | 'latencyMs'>;
 
 /** A check's result as the ops routes show it. */
 export const CheckResultSchema = Type.Object({

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import { maskText } from '../shared/mask.js';
 import { envelope, sendError, type ErrorEnvelope } from './error-envelope.js';
 
 type AnyError = FastifyError & Partial<Pick<HttpError, 'details' | 'retryAfter'>>;
@@ -26,7 +27,7 @@ function toEnvelope(error: AnyError, request: FastifyRequest): ErrorEnvelope {
   if (error instanceof HttpError) return envelope(request, status, error.message, { code: error.code, details: error.details });
   if (status >= 500) return envelope(request, status, STATUS_CODES[status] ?? 'Internal Server Error');
   // Fastify's own 4xx (bad JSON, body too large, unsupported media type): safe, helpful messages.
-  return envelope(request, status, error.message, { code: error.code });
+  return envelope(request, status, maskText(error.message), { code: error.code });
 }
 
 /** "body.payload.ms", "querystring.limit" – the field a client has to fix. */
@@ -42,11 +43,25 @@ export default fp(
     app.setErrorHandler((error: AnyError, request, reply) => {
       const body = toEnvelope(error, request);
       if (body.statusCode >= 500) {
-        request.log.error({ err: error }, `request failed: ${error.message}`);
+        request.log.error({ err: error }, `request failed: ${maskText(error.message)}`);
       } else {
         request.log.debug({ err: error }, `request rejected: ${body.message}`);
       }
       return sendError(reply, body, error.retryAfter);
+    });
+
+    // Once the app closes, a request that still arrives (on a kept-alive connection) gets 503 in the
+    // envelope, with the headers the hooks before this one set. This replaces Fastify's
+    // return503OnClosing, whose fixed body has no request id and no security headers.
+    let closing = false;
+    app.addHook('preClose', (done) => {
+      closing = true;
+      done();
+    });
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!closing) return done();
+      reply.header('connection', 'close');
+      sendError(reply, envelope(request, 503, 'The server is shutting down, retry', { code: 'SHUTTING_DOWN' }), 1);
     });
 
     // @fastify/rate-limit hooks routes only. Unmatched URLs count against the same per-client limit

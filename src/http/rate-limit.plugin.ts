@@ -5,8 +5,9 @@
  * - Costly routes get their own, tighter limit from COSTLY_ROUTES below (matched by method and
  *   route pattern when the route is registered, so route files need no change). A route that sets
  *   `config: { rateLimit: {...} }` itself keeps its own setting.
- * - Ops endpoints (ops-routes.ts) are exempt: `config.rateLimit = false`, so no hook at all
- *   runs for them (GET /live pays nothing for rate limiting).
+ * - The probes (/live, /ready, /metrics: ops-routes.ts PROBE_ROUTES) are exempt:
+ *   `config.rateLimit = false`, so no hook at all runs for them (GET /live pays nothing for rate
+ *   limiting). The other ops endpoints (/health, /config...) count like any route.
  * - The docs (Swagger UI's page, its static assets, the document) get a generous limit of their
  *   own, per route: one page load is about 8 requests, and an API client's budget must not blank
  *   the page (nor the page spend the API budget). Assets are cacheable (swagger-ui.plugin.ts).
@@ -23,7 +24,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from './bearer-token.js';
 import { HttpError } from './errors.js';
-import { isDocsRoute, isOpsRoute } from './ops-routes.js';
+import { isDocsRoute, isProbeRoute } from './ops-routes.js';
 import { switchingStore } from './rate-limit-store.js';
 
 export default fp(
@@ -39,7 +40,7 @@ export default fp(
     app.addHook('onRoute', (route) => {
       if (route.config?.rateLimit !== undefined) return;
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (isOpsRoute(route.url)) {
+      if (isProbeRoute(route.url)) {
         route.config = { ...route.config, rateLimit: false };
         return;
       }

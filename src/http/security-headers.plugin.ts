@@ -47,9 +47,12 @@ export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIO
 /** Computed once per process (the options are constant; tests build many apps). */
 let headers: Promise<Record<string, string>> | undefined;
 
+/** The headers every response carries; also written by the answers given before routing (edge.ts). */
+export const securityHeaderValues = (): Promise<Record<string, string>> => (headers ??= helmetHeaders());
+
 export default fp(
   async (app) => {
-    const values = await (headers ??= helmetHeaders());
+    const values = await securityHeaderValues();
     app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(values);
       done();

@@ -51,6 +51,11 @@ export interface JobDefinition<S extends TSchema = TSchema> {
   public?: boolean;
   /** A demo type of the template: submittable only while DEMO_JOBS is on (see the top of this file). */
   demo?: boolean;
+  /**
+   * Runs when a client submits the job, after the schema check and before anything is stored:
+   * throw an HttpError (4xx) to refuse it there rather than accept a job that can only fail.
+   */
+  check?: (payload: Static<S>, services: JobServices) => Promise<void>;
   /** Resolve with the result (stored as JSON) or throw to fail the attempt. */
   handler: (payload: Static<S>, ctx: JobContext) => Promise<unknown>;
 }

@@ -11,6 +11,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import { SECRET_KEYS, URL_KEYS } from '../config/schema.js';
+import { maskText } from '../shared/mask.js';
 
 /** Field names that hold credentials wherever they appear at the top of a log object, or of its body / user / headers. */
 const CREDENTIAL_FIELDS = ['password', 'newPassword', 'token', 'accessToken', 'refreshToken', 'secret', 'apiKey', 'authorization', 'cookie'];
@@ -22,6 +23,18 @@ export const REDACT_PATHS: readonly string[] = [
   ...['', 'body.', 'user.', 'headers.', 'credentials.'].flatMap((at) => CREDENTIAL_FIELDS.map((f) => at + f)),
   ...[...SECRET_KEYS, ...URL_KEYS].flatMap((k) => [k, `config.${k}`, `env.${k}`]),
 ];
+
+/**
+ * pino's error serializer, then credentials masked in the message and stack (a driver's error can
+ * quote its connection URL). Runs only for lines that carry an error.
+ */
+export function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (!out || typeof out !== 'object') return out;
+  if (typeof out.message === 'string') out.message = maskText(out.message);
+  if (typeof out.stack === 'string') out.stack = maskText(out.stack);
+  return out;
+}
 
 /** How long a log line may wait in the stdout buffer when traffic is light. */
 const FLUSH_EVERY_MS = 250;
@@ -39,6 +52,7 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
     level: config.LOG_LEVEL,
     base,
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };

@@ -9,7 +9,7 @@
  * Without SENTRY_DSN this plugin does nothing and the SDK is never loaded.
  */
 import fp from 'fastify-plugin';
-import { FASTIFY_INTEGRATION, shouldReport } from './sentry.js';
+import { FASTIFY_INTEGRATION, JOB_EVENT_TAG, shouldReport } from './sentry.js';
 
 export default fp(
   async (app) => {
@@ -46,7 +46,8 @@ export default fp(
 
     app.queue.on('dead', (job) => {
       Sentry.withScope((scope) => {
-        scope.setTags({ job_id: job.id, job_type: job.type });
+        // JOB_EVENT_TAG also tells beforeSend to drop any request in scope (sentry.ts scrubEvent).
+        scope.setTags({ [JOB_EVENT_TAG]: job.id, job_type: job.type });
         scope.setContext('job', { id: job.id, type: job.type, attempts: job.attempt, maxAttempts: job.maxAttempts, error: job.error });
         scope.setFingerprint(['job-dead', job.type]);
         Sentry.captureMessage(`Job ${job.type} dead after ${job.attempt} attempt(s): ${job.error ?? 'unknown error'}`, 'error');

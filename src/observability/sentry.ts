@@ -15,6 +15,7 @@
 import type { NodeOptions } from '@sentry/node';
 import { sentrySchema } from '../config/sections/sentry.js';
 import { buildInfo } from '../shared/build-info.js';
+import { maskPath, maskText, maskUrl } from '../shared/mask.js';
 
 export interface SentrySettings {
   dsn: string;
@@ -69,6 +70,41 @@ export const FASTIFY_INTEGRATION = 'Fastify';
 
 const DROP_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
 
+/** Tag set on events about jobs (sentry.plugin.ts): they carry no request, even one in scope. */
+export const JOB_EVENT_TAG = 'job_id';
+
+type Event = Parameters<NonNullable<NodeOptions['beforeSend']>>[0];
+type Breadcrumb = Parameters<NonNullable<NodeOptions['beforeBreadcrumb']>>[0];
+
+/** Credentials masked in everything an event carries as text (shared/mask.ts). */
+export function scrubEvent(event: Event): Event {
+  // A job runs in the async context of the request that submitted it (embedded mode): its event
+  // must not carry that request's headers or body.
+  if (event.tags?.[JOB_EVENT_TAG] !== undefined) delete event.request;
+  if (event.request) {
+    for (const h of DROP_HEADERS) if (event.request.headers?.[h]) delete event.request.headers[h];
+    delete event.request.cookies;
+    delete event.request.data;
+    if (event.request.url) event.request.url = maskUrl(event.request.url);
+    if (typeof event.request.query_string === 'string') event.request.query_string = maskPath(`?${event.request.query_string}`).slice(1);
+    else if (event.request.query_string) delete event.request.query_string;
+  }
+  if (event.message) event.message = maskText(event.message);
+  for (const ex of event.exception?.values ?? []) if (ex.value) ex.value = maskText(ex.value);
+  if (event.breadcrumbs) event.breadcrumbs = event.breadcrumbs.map(scrubBreadcrumb);
+  if (event.contexts) event.contexts = JSON.parse(maskText(JSON.stringify(event.contexts))) as Event['contexts'];
+  return event;
+}
+
+export function scrubBreadcrumb(crumb: Breadcrumb): Breadcrumb {
+  if (crumb.message) crumb.message = maskText(crumb.message);
+  if (crumb.data) {
+    for (const [k, v] of Object.entries(crumb.data)) if (typeof v === 'string') crumb.data[k] = maskText(v);
+    if (typeof crumb.data['http.query'] === 'string') crumb.data['http.query'] = maskPath(crumb.data['http.query']);
+  }
+  return crumb;
+}
+
 export function sentryInitOptions(
   settings: SentrySettings,
   fastifyIntegration: typeof import('@sentry/node').fastifyIntegration,
@@ -93,12 +129,8 @@ export function sentryInitOptions(
       const id = hint.originalException && typeof hint.originalException === 'object' ? requestIds.get(hint.originalException) : undefined;
       if (id) event.tags = { ...event.tags, request_id: id };
       // Belt and braces on top of dataCollection: credentials and bodies never leave.
-      if (event.request) {
-        for (const h of DROP_HEADERS) if (event.request.headers?.[h]) delete event.request.headers[h];
-        delete event.request.cookies;
-        delete event.request.data;
-      }
-      return event;
+      return scrubEvent(event);
     },
+    beforeBreadcrumb: (crumb) => scrubBreadcrumb(crumb),
   };
 }

@@ -21,6 +21,7 @@ import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import type { BreakerRegistry } from './breakers.js';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnreachableError } from './errors.js';
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, backoffDelay, delayAfterResponse } from './retry.js';
+import { OutboundTargetRefusedError, pinnedAgent, type CheckedTarget, type TargetGuard } from './target-guard.js';
 
 export interface HttpClientOptions {
   breakers: BreakerRegistry;
@@ -34,6 +35,8 @@ export interface HttpClientOptions {
   baseDelayMs?: number;
   /** Sent as User-Agent unless the call sets one. */
   userAgent?: string;
+  /** Checks URLs from untrusted input (`guarded` calls, checkTarget): target-guard.ts. */
+  guard?: TargetGuard;
 }
 
 export interface OutboundRequest {
@@ -53,6 +56,12 @@ export interface OutboundRequest {
   idempotent?: boolean;
   /** 'follow' (default) or 'manual' (return the 3xx: for URLs from untrusted input, so a redirect cannot reach another host). */
   redirect?: 'follow' | 'manual';
+  /**
+   * The URL comes from untrusted input: check it with the client's TargetGuard (allow-list, no
+   * private addresses), connect only to the address checked, follow no redirect. A refused target
+   * throws OutboundTargetRefusedError (400) before anything is sent.
+   */
+  guarded?: boolean;
 }
 
 /** A fetch Response plus how many attempts it took. */
@@ -83,11 +92,19 @@ const replayable = (body: RequestInit['body']) =>
 export class HttpClient {
   readonly breakers: BreakerRegistry;
   readonly stats: OutboundStats = { requests: 0, retries: 0, failures: 0, rejectedOpen: 0 };
-  readonly #opts: Required<Omit<HttpClientOptions, 'userAgent' | 'breakers'>> & { userAgent?: string };
+  readonly #opts: Required<Omit<HttpClientOptions, 'userAgent' | 'breakers' | 'guard'>> & { userAgent?: string };
+  readonly #guard?: TargetGuard;
 
   constructor(opts: HttpClientOptions) {
     this.breakers = opts.breakers;
     this.#opts = { baseDelayMs: 200, ...opts };
+    this.#guard = opts.guard;
+  }
+
+  /** Throws OutboundTargetRefusedError (400 OUTBOUND_TARGET_REFUSED) unless a guarded call to `url` would be allowed. */
+  async checkTarget(url: string | URL): Promise<void> {
+    if (!this.#guard) throw new OutboundTargetRefusedError('no target guard configured');
+    await this.#guard.check(url);
   }
 
   async request(input: string | URL, req: OutboundRequest = {}): Promise<OutboundResponse> {
@@ -105,14 +122,19 @@ export class HttpClient {
     const idempotent = req.idempotent ?? (IDEMPOTENT_METHODS.has(method) || headers.has('idempotency-key'));
     const maxRetries = idempotent && replayable(req.body) ? (req.retries ?? this.#opts.retries) : 0;
     const timeoutMs = req.timeoutMs ?? this.#opts.timeoutMs;
-    const init: RequestInit = { method, headers, body: req.body ?? null, redirect: req.redirect ?? 'follow' };
+    let target: CheckedTarget | undefined;
+    if (req.guarded) {
+      if (!this.#guard) throw new OutboundTargetRefusedError('no target guard configured');
+      target = await this.#guard.check(url);
+    }
+    const init: RequestInit = { method, headers, body: req.body ?? null, redirect: target ? 'manual' : (req.redirect ?? 'follow') };
     const policy = this.breakers.policy(host);
     this.stats.requests++;
 
     for (let attempt = 1; ; attempt++) {
       let outcome: Response | CallerAborted;
       try {
-        outcome = await policy.execute(() => this.#attempt(url, init, host, timeoutMs, req.signal));
+        outcome = await policy.execute(() => this.#attempt(url, init, host, timeoutMs, req.signal, target));
       } catch (err) {
         if (err instanceof BrokenCircuitError) {
           this.stats.rejectedOpen++;
@@ -140,11 +162,17 @@ export class HttpClient {
   }
 
   /** One attempt; throws only the failures that count against the host's breaker. */
-  async #attempt(url: URL, init: RequestInit, host: string, timeoutMs: number, caller?: AbortSignal): Promise<Response | CallerAborted> {
+  async #attempt(url: URL, init: RequestInit, host: string, timeoutMs: number, caller?: AbortSignal, target?: CheckedTarget): Promise<Response | CallerAborted> {
     const deadline = AbortSignal.timeout(timeoutMs);
+    // A guarded call connects only to the address that was checked (no DNS rebinding).
+    const agent = target ? pinnedAgent(target, timeoutMs) : undefined;
     try {
-      return await fetch(url, { ...init, signal: caller ? AbortSignal.any([caller, deadline]) : deadline });
+      const res = await fetch(url, { ...init, signal: caller ? AbortSignal.any([caller, deadline]) : deadline, ...(agent ? { dispatcher: agent } : {}) } as RequestInit);
+      // Closes once the response body has been read or cancelled.
+      void agent?.close().catch(() => {});
+      return res;
     } catch (err) {
+      void agent?.destroy().catch(() => {});
       if (caller?.aborted) return new CallerAborted(caller.reason);
       if (deadline.aborted) throw new UpstreamTimeoutError(host, timeoutMs);
       throw new UpstreamUnreachableError(host, err);

@@ -10,6 +10,7 @@ import { Counter, Gauge } from 'prom-client';
 import { buildInfo } from '../shared/build-info.js';
 import { BreakerRegistry, type BreakerState } from './breakers.js';
 import { HttpClient } from './http-client.js';
+import { TargetGuard } from './target-guard.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +25,13 @@ export default fp(
     const c = app.config;
     const breakers = new BreakerRegistry({ threshold: c.OUTBOUND_BREAKER_THRESHOLD, resetMs: c.OUTBOUND_BREAKER_RESET_MS });
     const { name, version } = buildInfo();
+    // The `http` job takes URLs from API clients: outside production any host, in production only
+    // the hosts listed (server-side request forgery: internal services, cloud metadata...), and
+    // never a non-public address unless OUTBOUND_ALLOW_PRIVATE names it (target-guard.ts).
+    const jobAllowedHosts = c.HTTP_JOB_ALLOWED_HOSTS ?? (c.NODE_ENV === 'production' ? [] : ['*']);
+    const guard = new TargetGuard({ allowedHosts: jobAllowedHosts, allowPrivate: c.OUTBOUND_ALLOW_PRIVATE ?? [] });
     const client = new HttpClient({
+      guard,
       breakers,
       timeoutMs: c.OUTBOUND_TIMEOUT_MS,
       retries: c.OUTBOUND_RETRIES,

@@ -16,7 +16,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpError, ServiceUnavailableError } from '../http/errors.js';
 import { isAdmin, principalKey, type Principal } from '../auth/principal.js';
-import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRegistry, JobServices } from '../jobs/registry.js';
 import type { JobRow, NewJob } from './ledger.js';
 
 export interface SubmitInput {
@@ -88,7 +88,7 @@ export function requestHash(input: SubmitInput, payload: unknown): string {
 }
 
 export async function acceptJob(
-  deps: { store: JobStore; registry: JobRegistry; guard: Guard; limits: AcceptLimits },
+  deps: { store: JobStore; registry: JobRegistry; guard: Guard; limits: AcceptLimits; services: JobServices },
   input: SubmitInput,
   origin: Origin,
 ): Promise<Accepted> {
@@ -104,6 +104,7 @@ export async function acceptJob(
   const errors = deps.registry.validate(input.type, payload, origin.from);
   if (origin.from === 'http' && (input.delayMs ?? 0) > limits.maxDelayMs) errors.push({ field: 'body.delayMs', message: `must be <= ${limits.maxDelayMs}` });
   if (errors.length) throw new HttpError(400, `${errors[0]!.field} ${errors[0]!.message}`, { code: 'VALIDATION_FAILED', details: errors });
+  if (origin.from === 'http') await deps.registry.get(input.type)?.check?.(payload, deps.services);
 
   const key = input.idempotencyKey === undefined ? undefined : scopedKey(origin, input.idempotencyKey);
   const hash = key ? requestHash(input, payload) : undefined;

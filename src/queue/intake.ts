@@ -7,7 +7,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
-import type { JobRegistry } from '../jobs/registry.js';
+import type { JobRegistry, JobServices } from '../jobs/registry.js';
 import { acceptJob, inProgress, scopedKey, type AcceptLimits, type Guard, type JobStore, type Origin, type SubmitInput } from './accept.js';
 import { rowOf, type JobRow, type Ledger, type NewJob } from './ledger.js';
 import { prismaSql } from '../db/sql.js';
@@ -25,6 +25,8 @@ export interface IntakeDeps {
   registry: JobRegistry;
   guard: Guard;
   db: Db;
+  /** For the job definitions' submission checks (JobDefinition.check). */
+  services: JobServices;
   limits: AcceptLimits;
   /** Give committed jobs to the backend (failures are the reconciler's to fix). */
   handOff: (jobs: JobRow[]) => Promise<void>;
@@ -71,7 +73,7 @@ export class Intake {
     // Inside the caller's transaction: no guard (the caller owns retries; a failed statement has
     // aborted the transaction anyway).
     const { job, created } = await acceptJob(
-      { store: storeOver(opts.tx, this.deps.ledger), registry, guard: (fn) => fn(), limits },
+      { store: storeOver(opts.tx, this.deps.ledger), registry, guard: (fn) => fn(), limits, services: this.deps.services },
       input,
       origin,
     );
@@ -98,10 +100,10 @@ export class Intake {
     if (key && this.#inFlight.has(key)) throw inProgress();
     if (key) this.#inFlight.add(key);
     try {
-      const { store, registry, guard, limits } = this.deps;
+      const { store, registry, guard, limits, services } = this.deps;
       // The store's insert commits the row with concurrent ones and hands them all to the backend
       // (group-commit.ts); if the backend cannot take them, the reconciler will.
-      const { job, created, waiting } = await acceptJob({ store, registry, guard, limits }, input, origin);
+      const { job, created, waiting } = await acceptJob({ store, registry, guard, limits, services }, input, origin);
       if (created && waiting >= 0) this.deps.onWaiting(waiting + 1);
       return { job, created };
     } finally {

@@ -79,6 +79,7 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       registry,
       guard,
       db: opts.services.db,
+      services: opts.services,
       limits: { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts },
       handOff: (jobs) => this.#enqueue(jobs.map(toEntry)),
       onWaiting: (n) => (this.#waiting = n),

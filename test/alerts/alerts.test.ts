@@ -303,7 +303,7 @@ test('events raise alerts: drain, breaker opening, job dead, memory high; counte
   const hook = await httpReceiver();
   const failing = await httpReceiver(reply(503));
   t.after(() => Promise.all([hook.close(), failing.close()]));
-  const app = await build(t, { ALERT_WEBHOOK_URL: hook.url, OUTBOUND_BREAKER_THRESHOLD: '2', OUTBOUND_RETRIES: '0', MAX_RSS_MB: '4096' });
+  const app = await build(t, { ALERT_WEBHOOK_URL: hook.url, OUTBOUND_BREAKER_THRESHOLD: '2', OUTBOUND_RETRIES: '0', MAX_RSS_MB: '4096', ALERT_JOB_DEAD_WINDOW_MS: '300' });
   const alerts = () => hook.received.map((r) => JSON.parse(r.body) as Alert);
 
   for (let i = 0; i < 2; i++) await (await app.outbound.request(failing.url)).body?.cancel();
@@ -314,12 +314,14 @@ test('events raise alerts: drain, breaker opening, job dead, memory high; counte
   assert.equal(b.details?.lastError, 'HTTP 503');
 
   // The work queue's event, as its runner emits it when a job exhausts its attempts (end to end in observability-outbound).
-  app.queue.emit('dead', { id: 'j1', type: 'http', attempt: 3, maxAttempts: 3, error: 'GET http://x answered 500' });
+  // Aggregated per type and window: three dead jobs, one alert.
+  for (const id of ['j1', 'j2', 'j3']) app.queue.emit('dead', { id, type: 'http', attempt: 3, maxAttempts: 3, error: 'GET http://x answered 500' });
   await until('job alert', () => alerts().some((a) => a.type === 'job.dead'));
   const j = alerts().find((a) => a.type === 'job.dead')!;
-  assert.equal(j.title, 'Job http dead after 3 attempt(s)');
-  assert.equal(j.message, 'GET http://x answered 500');
-  assert.deepEqual(j.details, { jobId: 'j1', jobType: 'http', attempts: 3 });
+  assert.equal(j.title, '3 http job(s) dead within 0 s');
+  assert.equal(j.message, 'Last error: GET http://x answered 500');
+  assert.deepEqual(j.details, { jobType: 'http', count: 3, sampleJobIds: 'j1, j2, j3' });
+  assert.equal(alerts().filter((a) => a.type === 'job.dead').length, 1);
 
   assert.ok(app.memoryGuard, 'memory guard on');
   app.memoryGuard.emit('high', { rssMb: 3700, limitMb: 4096, ratio: 3700 / 4096, overForMs: 0 });
@@ -378,4 +380,28 @@ test('config: webhook URLs and the DSN are secrets (never echoed, never shown), 
   assert.equal(shown.ALERT_RATE_LIMIT_WINDOW_MS, 300000);
   assert.equal(shown.OUTBOUND_BREAKER_THRESHOLD, 5);
   assert.equal(shown.SENTRY_TRACES_SAMPLE_RATE, 0);
+});
+
+test('user-controlled text is escaped for Slack (&, <, >: no <!channel>, no links) and Discord (markdown, @everyone)', async () => {
+  const { slackPayload, discordPayload } = await import('../../src/alerts/sinks.js');
+  const alert: Alert = {
+    type: 'job.dead',
+    severity: 'warning',
+    title: '1 http job(s) dead',
+    message: 'Last error: <!channel> see <https://evil.example|your bank> & @everyone **now** [x](https://evil.example)',
+    details: { jobType: 'http' },
+    at: new Date(0).toISOString(),
+    service: 's',
+    environment: 'e',
+    instance: 'i',
+  };
+  const slack = JSON.stringify(slackPayload(alert));
+  assert.ok(!slack.includes('<!channel>') && !slack.includes('<https://'), slack);
+  assert.ok(slack.includes('&lt;!channel&gt;') && slack.includes('&amp;'));
+  const discord = discordPayload(alert);
+  const text = JSON.stringify(discord);
+  assert.ok(!/@everyone/.test(text.replace(/\\u200b/g, '\u200b').replace('@\u200beveryone', '')), text);
+  assert.ok(discord.embeds[0]!.description!.includes('\\*\\*now\\*\\*'));
+  assert.ok(discord.embeds[0]!.description!.includes('\\[x\\]\\(https://evil.example\\)'));
+  assert.deepEqual(discord.allowed_mentions, { parse: [] });
 });

@@ -35,7 +35,7 @@ test('production defaults: no wildcard CORS, a readiness drain delay, proxy trus
   const c = loadConfig({ NODE_ENV: 'production', RAILWAY_ENVIRONMENT_NAME: 'production' });
   assert.deepEqual(c.CORS_ORIGINS, []);
   assert.equal(c.READINESS_DRAIN_DELAY_MS, 3000);
-  assert.equal(c.TRUST_PROXY, true);
+  assert.equal(c.TRUST_PROXY, 1, 'exactly the platform proxy hop');
   assert.equal(c.ON_RAILWAY, true);
   assert.equal(loadConfig({ NODE_ENV: 'production' }).TRUST_PROXY, false);
 });
@@ -54,7 +54,8 @@ const cases: [Record<string, string>, string][] = [
   [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS must be an integer >= 100, got "soon"'],
   [{ READINESS_DRAIN_DELAY_MS: '-1' }, 'READINESS_DRAIN_DELAY_MS must be an integer >= 0, got "-1"'],
   [{ SLOW_REQUEST_MS: 'x' }, 'SLOW_REQUEST_MS must be an integer >= 1, got "x"'],
-  [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false, got "maybe"'],
+  [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true, false, a hop count, or a comma list of addresses / CIDRs, got "maybe"'],
+  [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY must be true, false, a hop count, or a comma list of addresses / CIDRs, got "10.0.0.0/33"'],
   [{ ADMIN_TOKEN: 'short-secret' }, 'ADMIN_TOKEN must be at least 32 characters, got a value of 12 characters'],
   [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS entry "example.com" must be "*", an origin like https://app.example.com, or https://*.example.com'],
   [{ NODE_ENV: 'production', CORS_ORIGINS: '*' }, 'CORS_ORIGINS must list explicit origins in production ("*" is only allowed outside production), got "*"'],

@@ -40,6 +40,8 @@ async function server(t: TestContext, databaseUrl: string): Promise<{ p: Proc; b
     // Not what these tests are about, and a freshly started process on a busy machine can trip them.
     LOAD_SHEDDING_ENABLED: 'false',
     RATE_LIMIT_ENABLED: 'false',
+    // These tests read the reason from /ready; production hides error texts from the public by default.
+    OPS_DETAILS_PUBLIC: 'true',
   });
   t.after(() => p.child.kill('SIGKILL'));
   return { p, base: `http://127.0.0.1:${p.port}`, spawnToReadyMs: Math.round(performance.now() - t0) };

@@ -222,7 +222,7 @@ test('Railway variables reach every log line and /version', async () => {
     { service: line.service, env: line.env, deploymentId: line.deploymentId, replicaId: line.replicaId, commit: line.commit },
     { service: 'api', env: 'production', deploymentId: 'dep-1', replicaId: 'rep-2', commit: '0123456789ab' },
   );
-  assert.equal(testConfig(env).TRUST_PROXY, true);
+  assert.equal(testConfig(env).TRUST_PROXY, 1);
 });
 
 test('one Node line ships: check-node-version passes here and fails loudly when a file disagrees', () => {

@@ -65,7 +65,7 @@ test('unknown error → 500 without internals, logged with stack and request id'
   assert.equal(res.statusCode, 500);
   assert.deepEqual(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: 'req-500' });
   assert.doesNotMatch(res.body, /hunter2|db\.internal|at /);
-  const logged = lines.find((l) => l.msg === 'request failed: password=hunter2 at db.internal:5432');
+  const logged = lines.find((l) => l.msg === 'request failed: password=**** at db.internal:5432');
   assert.ok(logged, 'error logged');
   assert.equal(logged.requestId, 'req-500');
   assert.match(String((logged.err as { stack: string }).stack), /Error: password=hunter2/);

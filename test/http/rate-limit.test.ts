@@ -64,21 +64,25 @@ test('429 after the limit, in the error envelope, with Retry-After and RateLimit
   assert.match(body.message, /^Rate limit exceeded: at most 3 requests per 60 s; retry in (1 minute|\d+ seconds?)$/);
 });
 
-test('ops endpoints are never rate limited', async (t) => {
-  const app = await buildLimited(t, { RATE_LIMIT_MAX: '1' });
-  for (const url of ['/live', '/ready', '/health', '/version', '/config', '/cors-debug', '/metrics', '/live', '/health', '/metrics']) {
+test('the probes (/live, /ready, /metrics) are never rate limited; /health and the other ops endpoints count like any route', async (t) => {
+  const app = await buildLimited(t, { RATE_LIMIT_MAX: '2' });
+  for (const url of ['/live', '/ready', '/metrics', '/live', '/ready', '/metrics', '/live']) {
     const res = await app.inject(url);
-    // (/ready and /health may be 503 on a machine too loaded for the health checks' timeouts.)
-    assert.ok([200, 503].includes(res.statusCode) && res.statusCode !== 429, `${url}: ${res.statusCode}`);
+    // (/ready may be 503 on a machine too loaded for the health checks' timeouts.)
+    assert.ok([200, 503].includes(res.statusCode), `${url}: ${res.statusCode}`);
     assert.equal(res.headers['ratelimit-limit'], undefined, url);
   }
   const details = await app.inject({ url: '/health/details', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(details.statusCode, 200);
-  assert.equal(details.headers['ratelimit-limit'], undefined);
+  assert.equal(details.headers['ratelimit-limit'], '2', 'admin identity has its own bucket');
   assert.equal(details.json().stats.rateLimit.store, 'memory');
-  // The API itself is limited.
+  // A flood of /health is limited like the API: same bucket per client.
+  assert.ok([200, 503].includes((await app.inject('/health')).statusCode));
   assert.equal((await ping(app)).statusCode, 200);
-  assert.equal((await ping(app)).statusCode, 429);
+  const limited = await app.inject('/health');
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.json().code, 'RATE_LIMITED');
+  assert.equal((await app.inject('/config')).statusCode, 429);
 });
 
 test('unmatched URLs count against the same per-client limit: a path scan gets 429, not endless 404s', async (t) => {

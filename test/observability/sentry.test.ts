@@ -52,6 +52,8 @@ async function serviceWithSentry(t: TestContext, env: Record<string, string> = {
       DATABASE_URL: 'pglite:memory',
       READINESS_DRAIN_DELAY_MS: '0',
       LOG_LEVEL: 'info',
+      // Not what is tested here; on a loaded machine the first requests after boot would be shed.
+      LOAD_SHEDDING_ENABLED: 'false',
       SENTRY_DSN: `http://public@127.0.0.1:${ingest.port}/1`,
       ...env,
     },
@@ -73,7 +75,7 @@ test('an envelope arrives for a 500 (tagged with the request id) and none for 40
   assert.equal((await get('/test/bad')).status, 400);
   assert.equal((await get('/test/busy')).status, 503);
   // Reported.
-  const boom = await get('/test/boom', { 'x-request-id': 'sentry-test-500', authorization: 'Bearer do-not-send-me' });
+  const boom = await get('/test/boom?token=s3cretQueryToken&page=1', { 'x-request-id': 'sentry-test-500', authorization: 'Bearer do-not-send-me' });
   assert.equal(boom.status, 500);
 
   await until('the 500 event', () => events(ingest.received).length >= 1);
@@ -87,17 +89,21 @@ test('an envelope arrives for a 500 (tagged with the request id) and none for 40
   assert.equal(e.environment, 'ci');
   assert.equal(e.release, 'railfast@0.1.0+abcdef123456');
   assert.equal(e.request?.headers?.authorization, undefined);
+  assert.ok(!JSON.stringify(e).includes('s3cretQueryToken'), 'credential-like query parameters are masked');
   const envelopeUrl = ingest.received.find((r) => r.body.includes('boom from the test route'))!.url;
   assert.match(envelopeUrl, /^\/api\/1\/envelope\/\?.*sentry_key=public/);
 
   // A job that ends dead.
-  assert.equal((await fetch(`${base}/test/dead`, { method: 'POST' })).status, 200);
+  // Submitted with headers (embedded mode runs the job in the request's context): none of them reach the event.
+  assert.equal((await fetch(`${base}/test/dead`, { method: 'POST', headers: { 'x-submitter-secret': 'from-the-submitter' } })).status, 200);
   await until('the dead-job event', () => events(ingest.received).length >= 2);
   const dead = events(ingest.received)[1]!;
   assert.equal(dead.message, 'Job http dead after 3 attempt(s): GET http://x answered 500');
   assert.equal(dead.level, 'error');
   assert.deepEqual({ job_id: dead.tags.job_id, job_type: dead.tags.job_type }, { job_id: 'job-123', job_type: 'http' });
   assert.deepEqual(dead.fingerprint, ['job-dead', 'http']);
+  assert.equal(dead.request, undefined, 'a job event carries no request');
+  assert.ok(!JSON.stringify(dead).includes('from-the-submitter'));
 
   // An uncaught exception: captured, then the drain flushes it before the process exits 1.
   assert.equal((await get('/test/crash')).status, 200);

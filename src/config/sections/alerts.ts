@@ -22,6 +22,9 @@ export const alerts = section('Alerts and health monitor', {
   ALERT_RATE_LIMIT_MAX: env(int(1).prefault('10'), {
     doc: 'Alerts of one type delivered per ALERT_RATE_LIMIT_WINDOW_MS; the rest are counted, not sent.',
   }),
+  ALERT_JOB_DEAD_WINDOW_MS: env(int(100, 3_600_000).prefault('60000'), {
+    doc: 'Dead jobs are alerted as one summary per job type per window (count, sample ids, last error), not one alert per job.',
+  }),
   ALERT_RATE_LIMIT_WINDOW_MS: env(int(1000).prefault('300000'), {
     doc: 'Window for ALERT_RATE_LIMIT_MAX.',
     defaultText: '300000 (5 minutes)',

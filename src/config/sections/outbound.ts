@@ -21,4 +21,8 @@ export const outbound = section('Outbound HTTP calls', {
     doc: 'Hosts the `http` job may call (comma list of host or host:port, `*` = any).',
     defaultText: 'unset: any host outside production, none in production (the job takes URLs from API clients: SSRF)',
   }),
+  OUTBOUND_ALLOW_PRIVATE: env(list().optional(), {
+    doc: 'Non-public addresses the `http` job may reach anyway: CIDRs (`10.0.0.0/8`, `fd12::/16`) or exact `host:port` entries (`billing.railway.internal:8080`). Everything else that resolves to loopback, private, link-local (cloud metadata), CGNAT, unique-local or reserved addresses is refused, whatever HTTP_JOB_ALLOWED_HOSTS says.',
+    defaultText: 'unset (none)',
+  }),
 });

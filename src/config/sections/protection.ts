@@ -7,7 +7,7 @@ import { bool, int, num, env, section } from '../fields.js';
 
 export const protection = section('Rate limiting, load shedding, memory guard', {
   RATE_LIMIT_ENABLED: env(bool().prefault('true'), {
-    doc: 'Per-client rate limiting on every route, and on unmatched URLs (404s), except the ops endpoints.',
+    doc: 'Per-client rate limiting on every route, and on unmatched URLs (404s), except the probes (`/live`, `/ready`, `/metrics`).',
   }),
   RATE_LIMIT_MAX: env(int(1).prefault('100'), {
     doc: 'Requests per client (admin token identity, else IP) per window, all routes together.',

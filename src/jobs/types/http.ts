@@ -4,13 +4,15 @@
  * at once; the queue retries the job later). A non-2xx answer fails the attempt.
  *
  * Sends Idempotency-Key: <job id> (the queue may run a job more than once; a receiver can dedupe on
- * it) and X-Request-Id: <job id> (to find the job from the receiver's logs). Hosts are limited by
- * HTTP_JOB_ALLOWED_HOSTS, since API clients choose the URL, and redirects are not followed (one
- * could point anywhere).
+ * it) and X-Request-Id: <job id> (to find the job from the receiver's logs). API clients choose
+ * the URL, so every call is guarded (src/outbound/target-guard.ts): hosts limited by
+ * HTTP_JOB_ALLOWED_HOSTS, no loopback/private/metadata address unless OUTBOUND_ALLOW_PRIVATE names
+ * it, the checked address is the one connected to, and no redirect is followed. A refused target
+ * is a 400 at submission; what the job stores as its error stays generic (which ports answer is
+ * not the submitter's to learn), and the log keeps the detail.
  */
 import { Type } from 'typebox';
 import { defineJob } from '../registry.js';
-import { hostAllowed, jobAllowedHosts } from '../../outbound/context.js';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnreachableError } from '../../outbound/errors.js';
 import { IDEMPOTENT_METHODS } from '../../outbound/retry.js';
 
@@ -54,11 +56,9 @@ export default defineJob({
     },
     { additionalProperties: false },
   ),
+  check: ({ url }, { http }) => http.checkTarget(url),
   handler: async ({ url, method = 'GET' }, ctx) => {
     const target = new URL(url);
-    if (!hostAllowed(target, jobAllowedHosts(ctx.config))) {
-      throw new Error(`host "${target.host}" is not allowed by HTTP_JOB_ALLOWED_HOSTS`);
-    }
     const t0 = performance.now();
     let res;
     try {
@@ -69,20 +69,21 @@ export default defineJob({
         headers: { 'idempotency-key': ctx.jobId },
         // Client-level retries for idempotent methods only; the queue's own retries cover the rest.
         idempotent: IDEMPOTENT_METHODS.has(method),
-        // A redirect could lead to a host HTTP_JOB_ALLOWED_HOSTS does not allow: never follow one.
+        // Checked target, pinned address, no redirect followed (one could point anywhere).
+        guarded: true,
         redirect: 'manual',
       });
     } catch (err) {
-      // The client's messages are generic (they may reach API clients); say what happened here.
-      if (err instanceof CircuitOpenError)
-        throw new Error(`${method} ${url}: circuit breaker for ${err.host} is open, retry in ${err.retryAfter}s`, { cause: err });
+      // Stored and shown to the submitter: generic. The detail (reason, address) goes to the log.
+      ctx.log.warn({ err, url, method }, 'http job: request failed');
+      if (err instanceof CircuitOpenError) throw new Error(`${method} ${url}: circuit breaker open, retry in ${err.retryAfter}s`, { cause: err });
       if (err instanceof UpstreamTimeoutError) throw new Error(`${method} ${url} timed out after ${err.timeoutMs} ms`, { cause: err });
-      if (err instanceof UpstreamUnreachableError) throw new Error(`${method} ${url} unreachable (${err.reason})`, { cause: err });
-      throw err;
+      if (err instanceof UpstreamUnreachableError) throw new Error(`${method} ${url}: no answer`, { cause: err });
+      throw new Error(`${method} ${url}: request failed`, { cause: err });
     }
     const body = await preview(res);
     if (res.status >= 300 && res.status < 400) {
-      throw new Error(`${method} ${url} answered ${res.status} (redirect to ${res.headers.get('location') ?? 'nowhere'} not followed)`);
+      throw new Error(`${method} ${url} answered ${res.status} (redirects are not followed)`);
     }
     if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}${body ? `: ${body.slice(0, 200)}` : ''}`);
     return {

@@ -1,11 +1,14 @@
 /**
- * /health – summary for people and uptime monitors (200 healthy/degraded, 503 unhealthy).
- * /health/details – everything an operator needs, behind the admin token.
+ * /health – summary for people and uptime monitors (200 healthy/degraded, 503 unhealthy). Results
+ *           are shared and reused for HEALTH_CACHE_MS; with OPS_DETAILS_PUBLIC off (production)
+ *           each component shows only up/down: no modes (hosts, paths) and no error texts.
+ * /health/details – everything an operator needs, behind the admin token, credentials masked.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorRef } from '../../http/error-envelope.js';
 import { CheckResultSchema as CheckResult, summarize } from '../../health/registry.js';
 import { buildInfo } from '../../shared/build-info.js';
+import { maskDeep } from '../../shared/mask.js';
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -33,6 +36,7 @@ const Details = Type.Object({
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
   const { version } = buildInfo();
+  const detailed = app.config.OPS_DETAILS_PUBLIC;
 
   app.get(
     '/health',
@@ -44,11 +48,14 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const checks = await app.health.run();
+      const checks = await app.health.cached();
       const status = summarize(checks);
       const mem = process.memoryUsage();
       const components = Object.fromEntries(
-        Object.entries(checks).map(([name, r]) => [name, { status: r.status, mode: r.mode, latencyMs: r.latencyMs, error: r.error }]),
+        Object.entries(checks).map(([name, r]) => [
+          name,
+          detailed ? { status: r.status, mode: r.mode, latencyMs: r.latencyMs, error: r.error } : { status: r.status, latencyMs: r.latencyMs },
+        ]),
       );
       return reply.code(status === 'unhealthy' ? 503 : 200).send({
         status,
@@ -75,7 +82,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     async () => {
       const checks = await app.health.run();
       const mem = process.memoryUsage();
-      return {
+      // Drivers quote their URLs in errors and stats: credentials masked on the way out.
+      return maskDeep({
         status: summarize(checks),
         draining: app.lifecycle.draining,
         drainReason: app.lifecycle.drainReason,
@@ -90,7 +98,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
           heapUsedMb: mb(mem.heapUsed),
           externalMb: mb(mem.external),
         },
-      };
+      });
     },
   );
 };

@@ -1,8 +1,11 @@
 /**
  * What is running and how it is configured: /version, /config (secrets removed), /cors-debug.
+ * With OPS_DETAILS_PUBLIC off (the production default) /config and /cors-debug need the admin
+ * token (404 when ADMIN_TOKEN is unset, like every admin endpoint).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { publicConfig } from '../../config/load.js';
+import { errorRef } from '../../http/error-envelope.js';
 import { buildInfo } from '../../shared/build-info.js';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS } from '../../http/cors-origins.js';
 
@@ -47,16 +50,20 @@ const info: FastifyPluginAsyncTypebox = async (app) => {
     startedAt: app.lifecycle.startedAt.toISOString(),
   };
   const safeConfig = publicConfig(c);
+  const adminOnly = c.OPS_DETAILS_PUBLIC ? {} : { preHandler: app.verifyAdmin };
+  const adminDoc = c.OPS_DETAILS_PUBLIC ? {} : { security: [{ bearerAuth: [] }] };
 
   app.get('/version', { schema: { tags: ['ops'], summary: 'Build and runtime version', response: { 200: Version } } }, async () => version);
 
   app.get(
     '/config',
     {
+      ...adminOnly,
       schema: {
         tags: ['ops'],
         summary: 'Effective configuration, secrets removed and URL credentials masked',
-        response: { 200: Type.Record(Type.String(), Type.Unknown()) },
+        ...adminDoc,
+        response: { 200: Type.Record(Type.String(), Type.Unknown()), 401: errorRef, 404: errorRef },
       },
     },
     async () => safeConfig,
@@ -64,7 +71,10 @@ const info: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/cors-debug',
-    { schema: { tags: ['ops'], summary: 'How CORS treats this request\'s Origin', response: { 200: CorsDebug } } },
+    {
+      ...adminOnly,
+      schema: { tags: ['ops'], summary: 'How CORS treats this request\'s Origin', ...adminDoc, response: { 200: CorsDebug, 401: errorRef, 404: errorRef } },
+    },
     async (request) => {
       const origin = request.headers.origin ?? null;
       const matchedRule = app.corsMatcher.match(origin ?? undefined);
