@@ -14,7 +14,7 @@ test('config: queue defaults, LOCAL_QUEUE_* aliases, REDIS_URL validation and ma
   const d = testConfig();
   assert.deepEqual(
     [d.QUEUE_CONCURRENCY, d.QUEUE_MAX_SIZE, d.QUEUE_TIMEOUT_MS, d.QUEUE_MAX_ATTEMPTS, d.JOB_RETENTION_DAYS, d.RUN_WORKERS, d.REDIS_URL],
-    [3, 100, 60000, 3, 7, true, undefined],
+    [10, 100, 60000, 3, 7, true, undefined],
   );
   const aliased = testConfig({ LOCAL_QUEUE_CONCURRENCY: '7', LOCAL_QUEUE_MAX_SIZE: '9', LOCAL_QUEUE_TIMEOUT_MS: '1234' });
   assert.deepEqual([aliased.QUEUE_CONCURRENCY, aliased.QUEUE_MAX_SIZE, aliased.QUEUE_TIMEOUT_MS], [7, 9, 1234]);
