@@ -88,3 +88,34 @@ test('the compiled entry (dist/server.js via --import instrument) drains on SIGT
   p.child.kill('SIGTERM');
   await exitWithin(p, 5000, 0);
 });
+
+test('SIGTERM with sign-ups and note writes in flight: each is answered 201, then exit 0', async (t) => {
+  const p = await startProcess(FIXTURE, {
+    ...BASE_ENV,
+    JWT_SECRET: 'a-drain-test-jwt-secret-of-40-characters!',
+    READINESS_DRAIN_DELAY_MS: '500',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+  });
+  t.after(() => p.child.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${p.port}`;
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => [r.status, (await r.json()) as Record<string, unknown>] as const);
+  const password = 'correct horse battery staple';
+  const [status, session] = await post('/api/v1/auth/register', { email: 'first@example.com', password });
+  assert.equal(status, 201);
+  const token = session.accessToken as string;
+
+  // Password hashing (argon2id) and the note's transaction are still running when the signal lands.
+  const inflight = [
+    ...Array.from({ length: 3 }, (_, i) => post('/api/v1/auth/register', { email: `drain${i}@example.com`, password })),
+    ...Array.from({ length: 4 }, (_, i) => post('/api/v1/notes', { title: `note ${i}`, body: 'written during a drain' }, token)),
+  ];
+  p.child.kill('SIGTERM');
+  for (const [code, body] of await Promise.all(inflight)) assert.equal(code, 201, JSON.stringify(body));
+  await exitWithin(p, 12_000, 0);
+  assert.ok(p.logs.some((l) => l.msg === 'drain complete'));
+});
