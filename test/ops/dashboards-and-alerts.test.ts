@@ -59,14 +59,16 @@ test('the dashboard has the panels operators need', () => {
 });
 
 test('every metric named by the dashboard and the alert rules is served by /metrics (API and worker)', async (t) => {
-  const app = await buildQueueApp({ QUEUE_MAX_ATTEMPTS: '1' });
+  // The memory guard is on, as in production (test config turns it off), so its limit is exported.
+  const guard = { MAX_RSS_MB: '4096' };
+  const app = await buildQueueApp({ QUEUE_MAX_ATTEMPTS: '1', ...guard });
   t.after(() => app.close());
   const ok = await accept(app, { type: 'echo', payload: {} });
   const dies = await accept(app, { type: 'flaky', payload: { failTimes: 1 } });
   await waitStatus(app, ok, ['completed']);
   await waitStatus(app, dies, ['dead']);
   await app.inject('/live');
-  const worker = await build(t, {}, { role: 'worker' });
+  const worker = await build(t, guard, { role: 'worker' });
   for (const [who, instance] of [['api', app], ['worker', worker]] as const) {
     const served = new Set<string>();
     const { samples, types } = parseProm((await instance.inject('/metrics')).body);
