@@ -165,7 +165,7 @@ export class HttpClient {
   async #attempt(url: URL, init: RequestInit, host: string, timeoutMs: number, caller?: AbortSignal, target?: CheckedTarget): Promise<Response | CallerAborted> {
     const deadline = AbortSignal.timeout(timeoutMs);
     // A guarded call connects only to the address that was checked (no DNS rebinding).
-    const agent = target ? pinnedAgent(target, timeoutMs) : undefined;
+    const agent = target ? await pinnedAgent(target, timeoutMs) : undefined;
     try {
       const res = await fetch(url, { ...init, signal: caller ? AbortSignal.any([caller, deadline]) : deadline, ...(agent ? { dispatcher: agent } : {}) } as RequestInit);
       // Closes once the response body has been read or cancelled.

@@ -4,7 +4,8 @@
  *           each component shows only up/down: no modes (hosts, paths) and no error texts.
  * /health/details – everything an operator needs, behind the admin token, credentials masked.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { errorRef } from '../../http/error-envelope.js';
 import { CheckResultSchema as CheckResult, summarize } from '../../health/registry.js';
 import { buildInfo } from '../../shared/build-info.js';

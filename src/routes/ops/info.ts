@@ -3,7 +3,8 @@
  * With OPS_DETAILS_PUBLIC off (the production default) /config and /cors-debug need the admin
  * token (404 when ADMIN_TOKEN is unset, like every admin endpoint).
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { publicConfig } from '../../config/load.js';
 import { errorRef } from '../../http/error-envelope.js';
 import { buildInfo } from '../../shared/build-info.js';

@@ -7,7 +7,8 @@
  *   - elsewhere without METRICS_TOKEN: open (development, tests).
  * Not registered when METRICS_ENABLED=false.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { errorRef } from '../../http/error-envelope.js';
 import { bearerToken, requireBearer } from '../../http/bearer-token.js';
 

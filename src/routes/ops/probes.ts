@@ -6,7 +6,8 @@
  *           Results are shared and reused for HEALTH_CACHE_MS (registry.ts `cached()`); with
  *           OPS_DETAILS_PUBLIC off (production) each check shows only up/down.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CheckResultSchema as CheckResult, publicResult, summarize, type CheckResult as Result } from '../../health/registry.js';
 
 const Ready = Type.Object({

@@ -2,7 +2,8 @@
  * Accounts: POST /api/v1/auth/register, /login, /refresh, /logout. Public routes; the sign-in
  * attempt limits (per account and per IP) and the generic failure message live in src/auth.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { errorRef } from '../../../http/error-envelope.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../../auth/passwords.js';
 import { Session } from '../../../auth/schemas.js';

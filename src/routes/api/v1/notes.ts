@@ -10,7 +10,8 @@
  * transaction (app.queue.transaction): both are saved or neither is. A fork's own resource follows
  * the same pattern: docs/GUIDE.md.
  */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Prisma } from '../../../generated/prisma/client.js';
 import { isAdmin, type Principal } from '../../../auth/principal.js';
 import { errorRef } from '../../../http/error-envelope.js';

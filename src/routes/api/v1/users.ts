@@ -1,5 +1,6 @@
 /** PUT /api/v1/users/:id/role: make a user an admin, or back (admins and operators only). */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { errorRef } from '../../../http/error-envelope.js';
 import { HttpError } from '../../../http/errors.js';
 import { User } from '../../../auth/schemas.js';
