@@ -14,5 +14,5 @@ loadDotEnv();
 const settings = sentrySettings(process.env);
 if (settings) {
   const Sentry = await import('@sentry/node');
-  Sentry.init(sentryInitOptions(settings, Sentry.fastifyIntegration));
+  Sentry.init(sentryInitOptions(settings, Sentry));
 }
