@@ -12,6 +12,7 @@
  * designed, visible in metrics and alerts, and reporting each one would exhaust the Sentry quota
  * exactly during an incident.
  */
+import { createRequire } from 'node:module';
 import type { NodeOptions } from '@sentry/node';
 import { sentrySchema } from '../config/sections/sentry.js';
 import { buildInfo } from '../shared/build-info.js';
@@ -106,6 +107,15 @@ export function scrubBreadcrumb(crumb: Breadcrumb): Breadcrumb {
 }
 
 type SentryModule = typeof import('@sentry/node');
+
+let sdk: SentryModule | undefined;
+/**
+ * The SDK, through its CommonJS entry (the package's `require` export): it loads the same ~600
+ * files in ~8 MB less memory than its ESM build. Everything here uses this one copy.
+ */
+export function loadSentry(): SentryModule {
+  return (sdk ??= createRequire(import.meta.url)('@sentry/node') as SentryModule);
+}
 
 /**
  * Integrations with tracing off: just what the reports above need. The SDK's defaults add a dozen
