@@ -8,11 +8,11 @@
  * start.ts then stops the boot and names it.
  */
 import { loadDotEnv } from './config/load.js';
-import { sentryInitOptions, sentrySettings } from './observability/sentry.js';
+import { loadSentry, sentryInitOptions, sentrySettings } from './observability/sentry.js';
 
 loadDotEnv();
 const settings = sentrySettings(process.env);
 if (settings) {
-  const Sentry = await import('@sentry/node');
-  Sentry.init(sentryInitOptions(settings, Sentry.fastifyIntegration));
+  const Sentry = loadSentry();
+  Sentry.init(sentryInitOptions(settings, Sentry));
 }

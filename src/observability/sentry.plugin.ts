@@ -9,13 +9,13 @@
  * Without SENTRY_DSN this plugin does nothing and the SDK is never loaded.
  */
 import fp from 'fastify-plugin';
-import { FASTIFY_INTEGRATION, JOB_EVENT_TAG, shouldReport } from './sentry.js';
+import { FASTIFY_INTEGRATION, JOB_EVENT_TAG, loadSentry, shouldReport } from './sentry.js';
 
 export default fp(
   async (app) => {
     const c = app.config;
     if (!c.SENTRY_DSN) return;
-    const Sentry = await import('@sentry/node');
+    const Sentry = loadSentry();
     const log = app.log.child({ component: 'sentry' });
     if (!Sentry.isInitialized()) {
       log.warn('SENTRY_DSN is set but Sentry is not initialised: start node with --import ./dist/instrument.js (see package.json "start")');

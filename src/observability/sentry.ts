@@ -12,6 +12,7 @@
  * designed, visible in metrics and alerts, and reporting each one would exhaust the Sentry quota
  * exactly during an incident.
  */
+import { createRequire } from 'node:module';
 import type { NodeOptions } from '@sentry/node';
 import { sentrySchema } from '../config/sections/sentry.js';
 import { buildInfo } from '../shared/build-info.js';
@@ -105,10 +106,43 @@ export function scrubBreadcrumb(crumb: Breadcrumb): Breadcrumb {
   return crumb;
 }
 
-export function sentryInitOptions(
-  settings: SentrySettings,
-  fastifyIntegration: typeof import('@sentry/node').fastifyIntegration,
-): NodeOptions {
+type SentryModule = typeof import('@sentry/node');
+
+let sdk: SentryModule | undefined;
+/**
+ * The SDK, through its CommonJS entry (the package's `require` export): it loads the same ~600
+ * files in ~8 MB less memory than its ESM build. Everything here uses this one copy.
+ */
+export function loadSentry(): SentryModule {
+  return (sdk ??= createRequire(import.meta.url)('@sentry/node') as SentryModule);
+}
+
+/**
+ * Integrations with tracing off: just what the reports above need. The SDK's defaults add a dozen
+ * more (framework error handlers, sessions, modules list, child process and worker tracking...).
+ */
+function errorIntegrations(S: SentryModule) {
+  return [
+    S.eventFiltersIntegration(),
+    S.functionToStringIntegration(),
+    S.linkedErrorsIntegration(),
+    S.dedupeIntegration(),
+    // Request isolation and the request (URL, method, filtered headers) on 5xx events; outgoing
+    // HTTP/fetch calls as breadcrumbs. Node's own diagnostics channels: no module hooks.
+    S.requestDataIntegration(),
+    S.httpIntegration({ spans: false }),
+    S.nativeNodeFetchIntegration({ spans: false }),
+    S.onUncaughtExceptionIntegration(),
+    S.onUnhandledRejectionIntegration(),
+    S.systemErrorIntegration(),
+    S.contextLinesIntegration(),
+    // `culture` (locale, time zone) loads ICU data: ~7 MB for a server's constant UTC locale.
+    S.nodeContextIntegration({ culture: false }),
+  ];
+}
+
+export function sentryInitOptions(settings: SentrySettings, S: SentryModule): NodeOptions {
+  const tracing = settings.tracesSampleRate !== undefined;
   return {
     dsn: settings.dsn,
     environment: settings.environment,
@@ -117,14 +151,16 @@ export function sentryInitOptions(
     // Privacy first (v11 collects most of this by default): no client IPs, cookies, bodies or
     // local variables; headers and query strings keep the SDK's filtering of keys and tokens.
     dataCollection: { userInfo: false, cookies: false, httpBodies: [], stackFrameVariables: false },
+    // The runtime injection rewrites pg, ioredis and other modules as they load, from a module-hooks
+    // thread: ~25 MB and most of the SDK's boot CPU. Only tracing (their spans) needs it.
+    enableRuntimeChannelInjection: tracing,
     // Sentry's Fastify integration wraps every hook of every request in a span: with tracing off
     // that buys nothing and costs several times the rest of a request (docs/ARCHITECTURE.md,
     // performance). So it is used only when tracing is on; otherwise sentry.plugin.ts captures 5xx
     // from an onError hook, which runs only when a request fails.
-    integrations:
-      settings.tracesSampleRate === undefined
-        ? (defaults) => defaults.filter((i) => i.name !== FASTIFY_INTEGRATION)
-        : [fastifyIntegration({ shouldHandleError: shouldReport })],
+    ...(tracing
+      ? { integrations: [S.fastifyIntegration({ shouldHandleError: shouldReport })] }
+      : { defaultIntegrations: false, integrations: errorIntegrations(S) }),
     beforeSend(event, hint) {
       const id = hint.originalException && typeof hint.originalException === 'object' ? requestIds.get(hint.originalException) : undefined;
       if (id) event.tags = { ...event.tags, request_id: id };

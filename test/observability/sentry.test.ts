@@ -89,6 +89,10 @@ test('an envelope arrives for a 500 (tagged with the request id) and none for 40
   assert.equal(e.environment, 'ci');
   assert.equal(e.release, 'railfast@0.1.0+abcdef123456');
   assert.equal(e.request?.headers?.authorization, undefined);
+  // The light setup (tracing off) still attaches the request, through Node's own HTTP channels.
+  assert.equal(e.request?.method, 'GET');
+  assert.match(e.request?.url ?? '', /\/test\/boom\?/);
+  assert.ok(!e.sdk.integrations.includes('Express') && !e.sdk.integrations.includes('ProcessSession'), `light integration set: ${e.sdk.integrations}`);
   assert.ok(!JSON.stringify(e).includes('s3cretQueryToken'), 'credential-like query parameters are masked');
   const envelopeUrl = ingest.received.find((r) => r.body.includes('boom from the test route'))!.url;
   assert.match(envelopeUrl, /^\/api\/1\/envelope\/\?.*sentry_key=public/);

@@ -17,7 +17,7 @@ export const sentry = section('Sentry', {
     defaultText: 'RAILWAY_ENVIRONMENT_NAME, else NODE_ENV',
   }),
   SENTRY_TRACES_SAMPLE_RATE: env(num(0, 1).prefault('0'), {
-    doc: 'Share of requests traced (0-1); 0 keeps error capture only, which is cheap.',
+    doc: 'Share of requests traced (0-1); 0 keeps error capture only, which is cheap; above 0 costs ~45 MB RSS and ~1.5 s of boot CPU.',
   }),
   SENTRY_FLUSH_TIMEOUT_MS: env(int(0, 60_000).prefault('2000'), { doc: 'Longest the drain waits for queued events to reach Sentry.' }),
 });
