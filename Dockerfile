@@ -58,5 +58,7 @@ EXPOSE 3000
 # the worker listens on PORT too (unless WORKER_PORT is set).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (close-with-grace drains on it).
+# --max-semi-space-size=1: V8's young generation otherwise grows to 32 MB and stays resident on an
+# idle instance; 2 MB costs no measurable throughput here (docs/ARCHITECTURE.md, performance).
 # Same command as railway.json's startCommand and the Procfile's web line.
-CMD ["node", "--import", "./dist/instrument.js", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=1", "--import", "./dist/instrument.js", "dist/server.js"]

@@ -67,7 +67,7 @@ test('both services: Dockerfile builder, node started directly with Sentry prelo
     assert.equal(c.build.builder, 'DOCKERFILE', name);
     assert.ok(existsSync(join(root, c.build.dockerfilePath!)), `${name}: dockerfilePath`);
     assert.deepEqual(commandProblems('startCommand', c.deploy.startCommand), [], name);
-    assert.match(c.deploy.startCommand, /^node --import \.\/dist\/instrument\.js dist\/\w+\.js$/, name);
+    assert.match(c.deploy.startCommand, /^node --max-semi-space-size=1 --import \.\/dist\/instrument\.js dist\/\w+\.js$/, name);
     assert.deepEqual(sourcesOf(c.deploy.startCommand), ['src/instrument.ts', entry], name);
     for (const src of sourcesOf(c.deploy.startCommand))
       assert.ok(existsSync(join(root, src)), `${name}: startCommand runs the build of ${src}, which does not exist`);

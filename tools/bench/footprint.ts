@@ -3,9 +3,9 @@
  * beside a bare Fastify + Prisma + pg baseline (footprint-baseline.mjs), so a change that adds
  * weight shows up as a wider gap.
  *
- * Each target is the built app (`node --import ./dist/instrument.js dist/server.js`, as Railway
- * starts it) in a process of its own with NODE_ENV=production: embedded fresh (a new DATA_DIR:
- * initdb + migrations), embedded existing (the same DATA_DIR again), Postgres, Postgres + Redis,
+ * Each target is the built app, started with railway.json's startCommand flags (as Railway starts
+ * it), in a process of its own with NODE_ENV=production: embedded fresh (a new DATA_DIR: initdb +
+ * migrations), embedded existing (the same DATA_DIR again), Postgres, Postgres + Redis,
  * the worker process, Postgres + Redis with a SENTRY_DSN pointing at a local stub. For each:
  *   boot   spawn → first `GET /ready` 200 (polled every 20 ms)
  *   idle   VmRSS from /proc/<pid>/status, IDLE_S (10) seconds after /ready
@@ -38,7 +38,10 @@ const EXTRA_ENV = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const ONLY = process.env.FOOTPRINT_TARGETS?.split(',').filter(Boolean);
-const APP = ['--import', './dist/instrument.js'];
+/** Node's flags exactly as railway.json starts the app (V8 flags included), so the bench measures what ships. */
+const APP = (JSON.parse(readFileSync(join(ROOT, 'railway.json'), 'utf8')) as { deploy: { startCommand: string } }).deploy.startCommand
+  .split(/\s+/)
+  .slice(1, -1);
 
 interface Target {
   name: string;
