@@ -6,7 +6,7 @@
 #           optional peers such as the prisma CLI and typescript, ~250 MB; the script also drops
 #           unused Prisma query compilers, source maps, type declarations and docs: one rule each)
 #   runtime the pruned tree only, NODE_ENV=production, non-root, node as PID 1
-#           (~290 MB on the official slim base, measured with a real build: docs/DEPLOY.md)
+#           (~280 MB on the official slim base, app layers 61 MB: docs/DEPLOY.md, image size)
 #
 # Node: the line named in .nvmrc; scripts/check-node-version.mjs fails the build when this file,
 # nixpacks.toml, .nvmrc and package.json disagree.
