@@ -109,7 +109,8 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(errorHandler);
   await app.register(jsonBody);
   await app.register(adminAuth);
-  await app.register(auth);
+  // The worker process serves no account routes and no documents: it loads neither JWT nor Swagger.
+  if (options.role !== 'worker') await app.register(auth);
 
   // Work: cache, outbound calls, the job queue.
   await app.register(cache);
@@ -125,8 +126,10 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(sentry);
   await app.register(loadShedding);
 
-  await app.register(swagger);
-  if (options.role !== 'worker') await app.register(swaggerUi);
+  if (options.role !== 'worker') {
+    await app.register(swagger);
+    await app.register(swaggerUi);
+  }
   await options.configure?.(app);
   await app.register(autoload, {
     dir: ROUTES_DIR,
