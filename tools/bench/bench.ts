@@ -159,12 +159,17 @@ async function useServices(): Promise<{ label: string; cleanup: () => Promise<vo
 }
 
 
+const V8_FLAGS = (JSON.parse(readFileSync('railway.json', 'utf8')) as { deploy: { startCommand: string } }).deploy.startCommand
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--') && a !== '--import');
+
 async function startTarget(mode: Mode): Promise<{ child: ChildProcess; port: number; bootS: number; stop: () => Promise<void> }> {
   const t0 = performance.now();
   const port = await freePort();
   // Our targets start like production (`--import` of the Sentry preload, which does nothing
   // without SENTRY_DSN), so BENCH_ON_ENV="SENTRY_DSN=http://k@127.0.0.1:9/1" measures Sentry too.
-  const nodeArgs = ['--import', 'tsx', ...(isApp(mode) ? ['--import', './src/instrument.ts'] : [])];
+  // ... and with production's V8 flags (railway.json's startCommand, e.g. --max-semi-space-size).
+  const nodeArgs = ['--import', 'tsx', ...(isApp(mode) ? [...V8_FLAGS, '--import', './src/instrument.ts'] : [])];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   const cwd = COMPARE.get(mode) ?? process.cwd();
   const server = ['tools/bench/bench-server.ts', 'scripts/bench-server.ts'].find((f) => existsSync(join(cwd, f)))!;

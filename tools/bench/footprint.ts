@@ -97,7 +97,7 @@ async function run(t: Target, probeOut?: string): Promise<Result> {
     PORT: String(port),
     WORKER_PORT: String(port),
     // As the Dockerfile and nixpacks.toml set it (FOOTPRINT_ENV=MALLOC_ARENA_MAX=8 measures without).
-    ...(t.name === 'baseline' ? {} : { MALLOC_ARENA_MAX: '2' }),
+    ...(t.name === 'baseline' ? {} : { MALLOC_ARENA_MAX: '1' }),
     ...(t.name === 'baseline' ? {} : EXTRA_ENV),
     ...t.env,
     ...(probeOut ? { FOOTPRINT_MODULES_OUT: probeOut } : {}),
