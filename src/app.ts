@@ -30,7 +30,6 @@ import rateLimit from './http/rate-limit.plugin.js';
 import errorHandler from './http/error-handler.plugin.js';
 import jsonBody from './http/json-body.plugin.js';
 import adminAuth from './http/admin-auth.plugin.js';
-import auth from './auth/auth.plugin.js';
 import database from './db/database.plugin.js';
 import cache from './cache/cache.plugin.js';
 import outbound from './outbound/outbound.plugin.js';
@@ -41,8 +40,6 @@ import alerts from './alerts/alerts.plugin.js';
 import healthMonitor from './alerts/health-monitor.plugin.js';
 import sentry from './observability/sentry.plugin.js';
 import loadShedding from './http/load-shedding.plugin.js';
-import swagger from './openapi/swagger.plugin.js';
-import swaggerUi from './openapi/swagger-ui.plugin.js';
 
 export interface BuildOptions {
   /** Logger to use instead of one built from config (tests pass one writing to memory). */
@@ -109,8 +106,9 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(errorHandler);
   await app.register(jsonBody);
   await app.register(adminAuth);
-  // The worker process serves no account routes and no documents: it loads neither JWT nor Swagger.
-  if (options.role !== 'worker') await app.register(auth);
+  // The worker process serves no account routes and no documents: it does not even load JWT or
+  // Swagger (plugins imported here, on demand, rather than at the top).
+  if (options.role !== 'worker') await app.register(import('./auth/auth.plugin.js'));
 
   // Work: cache, outbound calls, the job queue.
   await app.register(cache);
@@ -127,8 +125,8 @@ export async function buildApp(appConfig: AppConfig, options: BuildOptions = {})
   await app.register(loadShedding);
 
   if (options.role !== 'worker') {
-    await app.register(swagger);
-    await app.register(swaggerUi);
+    await app.register(import('./openapi/swagger.plugin.js'));
+    await app.register(import('./openapi/swagger-ui.plugin.js'));
   }
   await options.configure?.(app);
   await app.register(autoload, {
