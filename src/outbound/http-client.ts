@@ -103,8 +103,12 @@ export class HttpClient {
 
   /** Throws OutboundTargetRefusedError (400 OUTBOUND_TARGET_REFUSED) unless a guarded call to `url` would be allowed. */
   async checkTarget(url: string | URL): Promise<void> {
-    if (!this.#guard) throw new OutboundTargetRefusedError('no target guard configured');
-    await this.#guard.check(url);
+    await this.#check(url);
+  }
+
+  #check(url: string | URL): Promise<CheckedTarget> {
+    if (!this.#guard) return Promise.reject(new OutboundTargetRefusedError('no target guard configured'));
+    return this.#guard.check(url);
   }
 
   async request(input: string | URL, req: OutboundRequest = {}): Promise<OutboundResponse> {
@@ -122,11 +126,7 @@ export class HttpClient {
     const idempotent = req.idempotent ?? (IDEMPOTENT_METHODS.has(method) || headers.has('idempotency-key'));
     const maxRetries = idempotent && replayable(req.body) ? (req.retries ?? this.#opts.retries) : 0;
     const timeoutMs = req.timeoutMs ?? this.#opts.timeoutMs;
-    let target: CheckedTarget | undefined;
-    if (req.guarded) {
-      if (!this.#guard) throw new OutboundTargetRefusedError('no target guard configured');
-      target = await this.#guard.check(url);
-    }
+    const target = req.guarded ? await this.#check(url) : undefined;
     const init: RequestInit = { method, headers, body: req.body ?? null, redirect: target ? 'manual' : (req.redirect ?? 'follow') };
     const policy = this.breakers.policy(host);
     this.stats.requests++;

@@ -24,8 +24,7 @@ export interface IntakeDeps {
   store: JobStore;
   registry: JobRegistry;
   guard: Guard;
-  db: Db;
-  /** For the job definitions' submission checks (JobDefinition.check). */
+  /** The database (its transactions) and what the job definitions' submission checks need (JobDefinition.check). */
   services: JobServices;
   limits: AcceptLimits;
   /** Give committed jobs to the backend (failures are the reconciler's to fix). */
@@ -83,7 +82,7 @@ export class Intake {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     let staged: JobRow[] = [];
-    const result = await this.deps.db.$transaction(async (tx) => {
+    const result = await this.deps.services.db.$transaction(async (tx) => {
       staged = [];
       this.#staged.set(tx, staged);
       return fn(tx);

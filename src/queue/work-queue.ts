@@ -78,7 +78,6 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       store: this.#store,
       registry,
       guard,
-      db: opts.services.db,
       services: opts.services,
       limits: { maxSize, maxDelayed, maxWaitingPerOwner, maxDelayedPerOwner, maxDelayMs, maxPayloadBytes, maxAttempts },
       handOff: (jobs) => this.#enqueue(jobs.map(toEntry)),

@@ -71,7 +71,6 @@ export default defineJob({
         idempotent: IDEMPOTENT_METHODS.has(method),
         // Checked target, pinned address, no redirect followed (one could point anywhere).
         guarded: true,
-        redirect: 'manual',
       });
     } catch (err) {
       // Stored and shown to the submitter: generic. The detail (reason, address) goes to the log.
