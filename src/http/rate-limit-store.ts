@@ -59,7 +59,9 @@ export function switchingStore(hub: RedisHub, prefix: string, events: StoreEvent
   };
 
   class Store implements FastifyRateLimitStore {
-    constructor(private readonly keyPrefix = prefix) {}
+    // Not a constructor parameter: @fastify/rate-limit calls `new Store(itsOptions)`, which turned
+    // every key into "[object Object]<ip>", shared by every app on the Redis whatever its prefix.
+    keyPrefix = prefix;
 
     incr(key: string, cb: Callback, timeWindow: number): void {
       const fallback = (reason: string) => {
@@ -80,7 +82,9 @@ export function switchingStore(hub: RedisHub, prefix: string, events: StoreEvent
     /** A route with its own limit counts separately (the plugin passes the route as `routeInfo`). */
     child(options: object): FastifyRateLimitStore {
       const route = (options as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo;
-      return new Store(`${this.keyPrefix}${String(route?.method ?? '')}${String(route?.url ?? `child-${++children}`)}:`);
+      const store = new Store();
+      store.keyPrefix = `${this.keyPrefix}${String(route?.method ?? '')}${String(route?.url ?? `child-${++children}`)}:`;
+      return store;
     }
   }
   return Store;

@@ -173,6 +173,9 @@ test('two instances on the same Redis share the counters', async (t) => {
   assert.equal((await ping(b)).statusCode, 429);
   const details = await a.inject({ url: '/health/details', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(details.json().stats.rateLimit.store, 'redis');
+  // The counters live under this deployment's REDIS_KEY_PREFIX, apart from any other app's.
+  const keys = await a.redis.client!.keys(`${env.REDIS_KEY_PREFIX}:ratelimit:*`);
+  assert.ok(keys.includes(`${env.REDIS_KEY_PREFIX}:ratelimit:127.0.0.1`), `keys: ${keys.join(', ')}`);
 });
 
 test('Redis stops: no request fails, the limit is still enforced in memory; Redis back: shared again', async (t) => {
