@@ -203,7 +203,14 @@ export class WorkQueue extends EventEmitter<{ completed: [JobEvent]; failed: [Jo
       next = new BullBackend(
         this.hub,
         (id) => this.runner.run(id),
-        { ...this.opts, onRetryLost: (e) => void this.#enqueue([e]) },
+        {
+          // Named, not spread: this.opts.timeoutMs is the jobs' deadline (60 s), not a Redis wait.
+          queueName: this.opts.queueName,
+          prefix: this.opts.prefix,
+          concurrency: this.opts.concurrency,
+          workers: this.opts.workers,
+          onRetryLost: (e) => void this.#enqueue([e]),
+        },
         this.log,
       );
       try {

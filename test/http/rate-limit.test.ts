@@ -211,4 +211,9 @@ test('Redis stops: no request fails, the limit is still enforced in memory; Redi
   assert.equal(shared.headers['ratelimit-remaining'], '2');
   const details = await app.inject({ url: '/health/details', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(details.json().stats.rateLimit.store, 'redis');
+  // The queue moves back to BullMQ on its own schedule: let it land before the app closes, so the
+  // close does not race the backend's start (BullMQ's own race there: src/queue/backends/bullmq.ts).
+  const switched = Date.now() + 10_000;
+  while (app.queue.backend !== 'bullmq' && Date.now() < switched) await sleep(50);
+  assert.equal(app.queue.backend, 'bullmq');
 });

@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisHub } from '../../redis/redis-hub.js';
 import { MAX_PRIORITY, type Backend, type QueueEntry, type RunFn } from '../backend.js';
-import { withTimeout } from '../../shared/timeout.js';
+import { settlesWithin, withTimeout } from '../../shared/timeout.js';
 
 // BullMQ's CommonJS build (the package's `require` export): ~0.1 s less CPU on every boot with
 // Redis than its ESM build, same API (docs/ARCHITECTURE.md, memory and boot).
@@ -27,8 +27,8 @@ export interface BullOptions {
   prefix: string;
   concurrency: number;
   workers: boolean;
-  /** Bound for connecting and for closing while Redis is unreachable. */
-  timeoutMs?: number;
+  /** Bound for connecting, pausing and closing while Redis is unreachable (default 3 s). */
+  redisWaitMs?: number;
   /** A retry that could not be scheduled in Redis (it just went away) goes here instead. */
   onRetryLost: (entry: QueueEntry) => void;
 }
@@ -41,6 +41,8 @@ export class BullBackend implements Backend {
   #queue: BullQueue | undefined;
   #worker: BullWorker | undefined;
   #connections: Redis[] = [];
+  /** Aborted when closing: from then on no connection of ours (or BullMQ's copies) reconnects. */
+  readonly #closing = new AbortController();
   #lastError = 0;
 
   constructor(
@@ -51,7 +53,7 @@ export class BullBackend implements Backend {
   ) {}
 
   async start(): Promise<void> {
-    const timeoutMs = this.opts.timeoutMs ?? 3000;
+    const timeoutMs = this.opts.redisWaitMs ?? 3000;
     const producer = this.#connect('producer', 'queue');
     this.#queue = new Queue(this.opts.queueName, { connection: producer, prefix: this.opts.prefix });
     this.#queue.on('error', (err) => this.#onError('queue', err));
@@ -75,7 +77,7 @@ export class BullBackend implements Backend {
   }
 
   #connect(role: 'producer' | 'worker', name: string): Redis {
-    const c = this.hub.connection(role, name);
+    const c = this.hub.connection(role, name, this.#closing.signal);
     if (!c) throw new Error('REDIS_URL is not set');
     c.on('error', () => {}); // the hub reports connection state; BullMQ reports its own errors
     this.#connections.push(c);
@@ -143,15 +145,26 @@ export class BullBackend implements Backend {
   async stopIntake(): Promise<void> {
     // Stop fetching; jobs already running finish (their processors are awaited by the Runner's drain).
     const worker = this.#worker;
-    if (worker) await withTimeout(this.opts.timeoutMs ?? 3000, () => worker.pause(true), 'pause').catch(() => {});
+    if (worker) await withTimeout(this.opts.redisWaitMs ?? 3000, () => worker.pause(true), 'pause').catch(() => {});
   }
 
   async close(): Promise<void> {
-    const timeoutMs = this.opts.timeoutMs ?? 3000;
-    // Redis may be gone: never wait on it for long, and cut the sockets at the end regardless.
+    const timeoutMs = this.opts.redisWaitMs ?? 3000;
+    // Redis may be gone (or go while we close): no more reconnecting, never wait on it for long,
+    // and cut the sockets at the end regardless.
+    this.#closing.abort();
+    // BullMQ 5.81 turns a connection still starting when close() runs into an unhandled rejection
+    // (taskforcesh/bullmq#3546): first let each finish starting, or fail now that none reconnects.
+    const worker = this.#worker;
+    const queue = this.#queue;
+    await settlesWithin(timeoutMs, Promise.allSettled([queue?.waitUntilReady(), worker?.client, worker?.waitUntilReady()]));
     const steps: [string, () => Promise<unknown>][] = [
-      ['worker', async () => this.#worker?.close(!this.hub.up)],
-      ['queue', async () => this.#queue?.close()],
+      // Forced: the Runner's drain has already waited for running jobs, and a job whose Redis copy
+      // is left active is recovered as stalled and skipped (the ledger says it is done). A graceful
+      // close waits on Redis, and when Redis goes away mid-close it never ends, nor does BullMQ's
+      // lock-renewal timer, which then keeps the process alive.
+      ['worker', async () => worker?.close(true)],
+      ['queue', async () => queue?.close()],
     ];
     for (const [what, step] of steps) {
       await withTimeout(timeoutMs, step, `${what} close timed out`).catch((err: Error) => this.log.warn({ err }, `bullmq: ${err.message}`));
