@@ -154,17 +154,14 @@ export class RedisHub extends EventEmitter<{ up: []; down: [reason: string] }> {
    * of `connect()`, and when Redis went away during that first connect (a restart, a test killing
    * it) the rejection surfaced as an unhandled "Connection is closed." A connecting client is
    * awaited through its 'ready' / 'close' events instead.
-   */
-  /**
-   * A connection of its own for `role`. Once `stop` is aborted it no longer reconnects, and neither
-   * do its duplicates (BullMQ's Worker duplicates it for its blocking reads), so closing while Redis
-   * is gone ends their sockets instead of retrying forever and keeping the process alive.
+   * Once `stop` is aborted it no longer reconnects, nor do its duplicates (BullMQ's Worker copies it
+   * for its blocking reads), so closing while Redis is gone ends their sockets instead of retrying
+   * forever and keeping the process alive.
    */
   connection(role: Exclude<ConnectionRole, 'command'>, name: string, stop?: AbortSignal): Redis | null {
     if (!this.url || !this.#Redis) return null;
-    const options = connectionOptions(role);
     const retryStrategy = (times: number) => (stop?.aborted ? null : reconnectDelay(times));
-    const client = new this.#Redis(this.url, { ...options, retryStrategy, connectionName: `railfast:${name}` });
+    const client = new this.#Redis(this.url, { ...connectionOptions(role), retryStrategy, connectionName: `railfast:${name}` });
     client.connect().catch(() => {}); // failures are reported through 'error' / 'close' and retried
     return client;
   }

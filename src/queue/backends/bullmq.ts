@@ -27,11 +27,12 @@ export interface BullOptions {
   prefix: string;
   concurrency: number;
   workers: boolean;
-  /** Bound for connecting, pausing and closing while Redis is unreachable (default 3 s). */
-  redisWaitMs?: number;
   /** A retry that could not be scheduled in Redis (it just went away) goes here instead. */
   onRetryLost: (entry: QueueEntry) => void;
 }
+
+/** Longest we wait on Redis to connect, pause or close: it may be unreachable. */
+const REDIS_WAIT_MS = 3000;
 
 /** Our priority (0..MAX, higher first) → BullMQ's (1 highest). Never 0: BullMQ would treat it as "no priority". */
 const bullPriority = (p: number) => MAX_PRIORITY + 1 - Math.max(0, Math.min(MAX_PRIORITY, p));
@@ -53,7 +54,6 @@ export class BullBackend implements Backend {
   ) {}
 
   async start(): Promise<void> {
-    const timeoutMs = this.opts.redisWaitMs ?? 3000;
     const producer = this.#connect('producer', 'queue');
     this.#queue = new Queue(this.opts.queueName, { connection: producer, prefix: this.opts.prefix });
     this.#queue.on('error', (err) => this.#onError('queue', err));
@@ -69,7 +69,7 @@ export class BullBackend implements Backend {
       ready.push(this.#worker.waitUntilReady());
     }
     try {
-      await withTimeout(timeoutMs, () => Promise.all(ready), `BullMQ not ready after ${timeoutMs} ms`);
+      await withTimeout(REDIS_WAIT_MS, () => Promise.all(ready), `BullMQ not ready after ${REDIS_WAIT_MS} ms`);
     } catch (err) {
       await this.close();
       throw err;
@@ -145,11 +145,10 @@ export class BullBackend implements Backend {
   async stopIntake(): Promise<void> {
     // Stop fetching; jobs already running finish (their processors are awaited by the Runner's drain).
     const worker = this.#worker;
-    if (worker) await withTimeout(this.opts.redisWaitMs ?? 3000, () => worker.pause(true), 'pause').catch(() => {});
+    if (worker) await withTimeout(REDIS_WAIT_MS, () => worker.pause(true), 'pause').catch(() => {});
   }
 
   async close(): Promise<void> {
-    const timeoutMs = this.opts.redisWaitMs ?? 3000;
     // Redis may be gone (or go while we close): no more reconnecting, never wait on it for long,
     // and cut the sockets at the end regardless.
     this.#closing.abort();
@@ -157,7 +156,7 @@ export class BullBackend implements Backend {
     // (taskforcesh/bullmq#3546): first let each finish starting, or fail now that none reconnects.
     const worker = this.#worker;
     const queue = this.#queue;
-    await settlesWithin(timeoutMs, Promise.allSettled([queue?.waitUntilReady(), worker?.client, worker?.waitUntilReady()]));
+    await settlesWithin(REDIS_WAIT_MS, Promise.allSettled([queue?.waitUntilReady(), worker?.client, worker?.waitUntilReady()]));
     const steps: [string, () => Promise<unknown>][] = [
       // Forced: the Runner's drain has already waited for running jobs, and a job whose Redis copy
       // is left active is recovered as stalled and skipped (the ledger says it is done). A graceful
@@ -167,7 +166,7 @@ export class BullBackend implements Backend {
       ['queue', async () => queue?.close()],
     ];
     for (const [what, step] of steps) {
-      await withTimeout(timeoutMs, step, `${what} close timed out`).catch((err: Error) => this.log.warn({ err }, `bullmq: ${err.message}`));
+      await withTimeout(REDIS_WAIT_MS, step, `${what} close timed out`).catch((err: Error) => this.log.warn({ err }, `bullmq: ${err.message}`));
     }
     for (const c of this.#connections) c.disconnect();
     this.#connections = [];
